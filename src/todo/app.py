@@ -1,0 +1,55 @@
+"""create_app(): the web process (routers, middleware, handlers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from todo import __version__
+from todo.config import Settings, load_settings
+from todo.db import Database
+
+PLACEHOLDER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>todo</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>todos</h1><p>The service is running. The web interface is on its way;
+the API lives under <code>/api</code>.</p></main></body></html>
+"""
+
+
+def create_app(settings: Settings, *, database_url: str) -> FastAPI:
+    """The ASGI application, talking to the database at `database_url`."""
+    db = Database.from_settings(settings, database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.open()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    app = FastAPI(title="todo", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+
+    @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home() -> str:
+        return PLACEHOLDER
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory`: settings from the environment, DATABASE_URL required."""
+    settings = load_settings()
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL is not set; start the service with `todo serve`")
+    return create_app(settings, database_url=settings.database_url)

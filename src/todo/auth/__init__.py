@@ -1,0 +1,1 @@
+"""Accounts: users in the Better Auth model."""

@@ -1,0 +1,194 @@
+"""The `todo` command: serve, and the operator's `db` commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from todo import demo, health, migrate
+from todo.config import Settings, SettingsError, load_settings
+from todo.db import Database
+from todo.embedded import embedded_postgres
+
+app = typer.Typer(help="A self-hostable, multi-user todo service.", no_args_is_help=True)
+db_app = typer.Typer(help="Database operations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        errors.print(f"[red]error:[/] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def database_url(settings: Settings, *, migrate_embedded: bool = True) -> Iterator[str]:
+    """The configured database, or the embedded one (started, and migrated, for the block)."""
+    if settings.database_url is not None:
+        yield settings.database_url
+        return
+    with embedded_postgres(settings.data_dir) as url:
+        if migrate_embedded:
+            migrate.upgrade(url)
+        yield url
+
+
+def _small_pool(settings: Settings, url: str) -> Database:
+    return Database(
+        url,
+        pool_size=1,
+        max_overflow=1,
+        pool_timeout=settings.db_pool_timeout,
+        prepared_statements=settings.db_prepared_statements,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (WORKERS).")] = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply pending migrations first.")
+    ] = False,
+) -> None:
+    """Run the web process (on the embedded PostgreSQL when DATABASE_URL is unset)."""
+    import uvicorn
+
+    settings = _settings()
+    with database_url(settings) as url:
+        if migrate_first and settings.database_url is not None:
+            migrate.upgrade(url)
+        # Worker processes read their settings from the environment like this one.
+        os.environ["DATABASE_URL"] = url
+        bind_host, bind_port = host or settings.host, port or settings.port
+        console.print(f"todo is serving on http://{bind_host}:{bind_port}", highlight=False)
+        uvicorn.run(
+            "todo.app:create_app_from_env",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers or settings.workers,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+
+
+@db_app.command()
+def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION."""
+    with database_url(_settings(), migrate_embedded=False) as url:
+        migrate.upgrade(url, revision)
+        console.print(f"database at {migrate.current(url)}")
+
+
+@db_app.command()
+def downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+) -> None:
+    """Revert migrations down to REVISION."""
+    with database_url(_settings(), migrate_embedded=False) as url:
+        migrate.downgrade(url, revision)
+        console.print(f"database at {migrate.current(url) or 'base'}")
+
+
+@db_app.command()
+def current() -> None:
+    """Print the database's revision and the newest one."""
+    with database_url(_settings(), migrate_embedded=False) as url:
+        now, head = migrate.current(url), migrate.head(url)
+        state = "up to date" if now == head else "migrations pending"
+        console.print(f"current: {now or 'base'}  head: {head}  ({state})")
+
+
+@db_app.command()
+def history() -> None:
+    """List every migration, oldest first."""
+    with database_url(_settings(), migrate_embedded=False) as url:
+        table = Table("revision", "revises", "description")
+        for rev in migrate.history(url):
+            table.add_row(rev.revision, rev.down_revision or "-", rev.doc)
+        console.print(table)
+
+
+@db_app.command()
+def seed() -> None:
+    """Add the spec's demo user and five tasks (running it twice changes nothing)."""
+    settings = _settings()
+
+    async def run(url: str) -> demo.SeedResult:
+        db = _small_pool(settings, url)
+        await db.open()
+        try:
+            return await demo.seed_demo(db)
+        finally:
+            await db.close()
+
+    with database_url(settings) as url:
+        result = asyncio.run(run(url))
+    who = "created" if result.user_created else "already there"
+    console.print(f"demo user {demo.DEMO_EMAIL}: {who}; tasks added: {result.tasks_created}")
+
+
+@db_app.command()
+def cleanup() -> None:
+    """Remove exactly the demo data that `todo db seed` adds."""
+    settings = _settings()
+
+    async def run(url: str) -> bool:
+        db = _small_pool(settings, url)
+        await db.open()
+        try:
+            return await demo.cleanup_demo(db)
+        finally:
+            await db.close()
+
+    with database_url(settings) as url:
+        removed = asyncio.run(run(url))
+    console.print("demo data removed" if removed else "no demo data to remove")
+
+
+@db_app.command("health")
+def health_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Check connectivity, server version, schema revision and latency; exit 1 if unhealthy."""
+    settings = _settings()
+    with database_url(settings, migrate_embedded=False) as url:
+        report = asyncio.run(health.check(url))
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        table = Table("check", "result", show_header=False)
+        table.add_row("status", "[green]healthy[/]" if report.ok else "[red]unhealthy[/]")
+        table.add_row("reachable", "yes" if report.reachable else "no")
+        table.add_row("server version", report.server_version or "-")
+        table.add_row(
+            "schema", f"{report.current_revision or 'base'} (head {report.head_revision})"
+        )
+        latency = "-" if report.latency_ms is None else f"{report.latency_ms:.2f} ms"
+        table.add_row("round trip", latency)
+        if report.error:
+            table.add_row("problem", report.error)
+        console.print(table)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="todo")
+    sys.exit(0)

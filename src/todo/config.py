@@ -1,0 +1,79 @@
+"""Settings: the one place that reads the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message is one line fit for an operator."""
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("todo"))
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Environment variable names are the upper-cased field names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", validate_default=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: a private embedded PostgreSQL in DATA_DIR is used.",
+    )
+    db_pool_size: int = Field(default=20, ge=1, le=1000, description="Connections kept open.")
+    db_max_overflow: int = Field(default=10, ge=0, le=1000, description="Extra connections.")
+    db_pool_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for one.")
+    db_prepared_statements: bool = Field(
+        default=True,
+        description="Use server-side prepared statements for repeated queries. Turn off behind "
+        "a pooler in transaction mode that does not support them (PgBouncer < 1.21).",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the embedded PostgreSQL keeps its data (and other local state).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `todo serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `todo serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Web worker processes.")
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme = value.split("://", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in {"postgres", "postgresql"}:
+            raise ValueError("must be a postgresql:// URL")
+        return value.strip()
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in {"debug", "info", "warning", "error"}:
+            raise ValueError("must be one of debug, info, warning, error")
+        return level
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]).upper() or "settings"
+    message = first["msg"].removeprefix("Value error, ")
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more)" if more else ""
+    return f"invalid setting {field}: {message}{suffix}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise SettingsError with one clear line if invalid."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_one_line(error)) from None

@@ -1,0 +1,168 @@
+"""Connections and the unit of work.
+
+`Database.transaction(user_id)` is the one place that opens a transaction for a user. It runs
+as the runtime role (not the owner, no BYPASSRLS) with the caller's identity in a
+transaction-local setting that the row-level security policies read. The identity never costs
+a round trip of its own: it is queued in a pipeline with the transaction's first statement, so
+BEGIN, role, identity and the query travel together. Nothing is set per session, so the pool
+and PgBouncer in transaction mode cannot leak an identity from one transaction to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
+from uuid import UUID
+
+import psycopg
+from psycopg import rows
+from psycopg_pool import AsyncConnectionPool
+
+from todo.config import Settings
+
+RUNTIME_ROLE = "todo_app"
+"""The role the web process works as; created by migration 001."""
+
+IDENTITY_SETTING = "app.current_user_id"
+"""The transaction-local setting that `current_user_id()` reads."""
+
+_PRELUDE = "SELECT set_config('role', %s, true), set_config('" + IDENTITY_SETTING + "', %s, true)"
+
+Params = Sequence[Any] | dict[str, Any]
+Query = tuple[str, Params]
+Row = dict[str, Any]
+T = TypeVar("T")
+
+
+def libpq_url(url: str) -> str:
+    """The URL as libpq spells it: no SQLAlchemy `+driver`, `postgresql://` scheme."""
+    scheme, rest = url.split("://", 1)
+    return "postgresql://" + rest if scheme.split("+", 1)[0] in {"postgres", "postgresql"} else url
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL for SQLAlchemy (Alembic), on the psycopg 3 driver."""
+    return "postgresql+psycopg://" + libpq_url(url).split("://", 1)[1]
+
+
+class Transaction:
+    """One open transaction; runs parameterised statements and never commits by itself."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any], prelude: Query | None) -> None:
+        self._conn = conn
+        self._prelude = prelude
+
+    async def fetch_all(self, query: str, params: Params = ()) -> list[Row]:
+        """All rows of one statement, as dicts."""
+        (result,) = await self.batch((query, params))
+        return result
+
+    async def fetch_one(self, query: str, params: Params = ()) -> Row | None:
+        """The first row of one statement, or None."""
+        result = await self.fetch_all(query, params)
+        return result[0] if result else None
+
+    async def fetch_value(self, query: str, params: Params = ()) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        row = await self.fetch_one(query, params)
+        return next(iter(row.values())) if row else None
+
+    async def execute(self, query: str, params: Params = ()) -> int:
+        """Run one statement that returns no rows; the number of rows it touched."""
+        cursors = await self._send([(query, params)])
+        return cursors[0].rowcount
+
+    async def batch(self, *queries: Query) -> list[list[Row]]:
+        """Several statements in one round trip (a pipeline); the rows of each."""
+        cursors = await self._send(list(queries))
+        return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
+
+    async def _send(self, queries: list[Query]) -> list[psycopg.AsyncCursor[Row]]:
+        if self._prelude is not None:
+            queries = [self._prelude, *queries]
+            self._prelude = None
+            skip = 1
+        else:
+            skip = 0
+        cursors = [self._conn.cursor(row_factory=rows.dict_row) for _ in queries]
+        if len(queries) == 1:
+            await cursors[0].execute(*queries[0])
+            return cursors
+        async with self._conn.pipeline():
+            for cursor, (query, params) in zip(cursors, queries, strict=True):
+                await cursor.execute(query, params)
+        return cursors[skip:]
+
+
+class Database:
+    """A pool of connections to one PostgreSQL database."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        max_overflow: int = 10,
+        pool_timeout: float = 30.0,
+        prepared_statements: bool = True,
+    ) -> None:
+        self.url = libpq_url(url)
+        self.pool = AsyncConnectionPool(
+            self.url,
+            min_size=pool_size,
+            max_size=pool_size + max_overflow,
+            timeout=pool_timeout,
+            kwargs={"prepare_threshold": 5 if prepared_statements else None},
+            open=False,
+            name="todo",
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, url: str) -> Database:
+        """A pool sized by the settings, for the database at `url`."""
+        return cls(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+            prepared_statements=settings.db_prepared_statements,
+        )
+
+    async def open(self) -> None:
+        """Open the pool and wait until its first connections are up."""
+        await self.pool.open(wait=True, timeout=self.pool.timeout)
+
+    async def close(self) -> None:
+        """Close every connection."""
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self, user_id: UUID | None) -> AsyncIterator[Transaction]:
+        """A transaction as the runtime role, seeing only `user_id`'s rows (none if None)."""
+        identity = "" if user_id is None else str(user_id)
+        async with self._transaction((_PRELUDE, (RUNTIME_ROLE, identity))) as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def owner_transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction as the connecting (owner) role, for operator commands only."""
+        async with self._transaction(None) as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def _transaction(self, prelude: Query | None) -> AsyncIterator[Transaction]:
+        async with self.pool.connection() as conn:
+            try:
+                yield Transaction(conn, prelude)
+            except BaseException:
+                await conn.rollback()
+                raise
+            await conn.commit()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, pointing at database `name`."""
+    parts = urlsplit(libpq_url(url))
+    return urlunsplit(parts._replace(path="/" + quote(name)))

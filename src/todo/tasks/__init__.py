@@ -1,0 +1,1 @@
+"""Tasks: the todo items each user owns."""

@@ -1,0 +1,27 @@
+"""Small helpers for arranging data in tests."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from todo.auth import repository as users
+from todo.db import Database, Row
+from todo.tasks import repository as tasks
+
+
+async def make_user(db: Database, email: str, name: str | None = None) -> UUID:
+    async with db.transaction(None) as tx:
+        row = await users.insert_user(tx, email=email, name=name)
+    assert row is not None
+    user_id: UUID = row["id"]
+    return user_id
+
+
+async def make_task(
+    db: Database, user_id: UUID, title: str, *, description: str | None = None, done: bool = False
+) -> Row:
+    async with db.transaction(user_id) as tx:
+        row = await tasks.create_task(tx, user_id=user_id, title=title, description=description)
+        if done:
+            row = await tasks.toggle_task(tx, user_id=user_id, task_id=row["id"]) or row
+    return row
