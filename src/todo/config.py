@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +42,42 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `todo serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Web worker processes.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+    better_auth_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs session cookies and HS256 JWTs, encrypts the JWT signing key. At least "
+        "32 characters. Unset: `todo serve` generates one and keeps it in DATA_DIR/secret.",
+    )
+    better_auth_url: str | None = Field(
+        default=None,
+        description="The service's public base URL (e.g. https://todo.example.com). Unset: the "
+        "address `todo serve` listens on.",
+    )
+    trusted_origins: str = Field(
+        default="",
+        description="Comma-separated extra origins allowed to call /api/auth with cookies.",
+    )
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed to call the API from a browser."
+    )
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL, without a trailing slash."""
+        return (self.better_auth_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def secret(self) -> str:
+        """The Better Auth secret; only `todo serve` and tests may run without one set."""
+        if self.better_auth_secret is None:
+            raise SettingsError("invalid setting BETTER_AUTH_SECRET: not set")
+        return self.better_auth_secret.get_secret_value()
+
+    @staticmethod
+    def split(value: str) -> list[str]:
+        """A comma-separated setting as a list (blank items dropped)."""
+        return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
 
     @field_validator("database_url")
     @classmethod

@@ -63,3 +63,115 @@ class UserPublic(UserBase):
     email_verified: bool
     created_at: datetime
     updated_at: datetime
+
+
+def _timestamp_column(*, nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(
+        sa.DateTime(timezone=True),
+        nullable=nullable,
+        server_default=None if nullable else sa.func.now(),
+    )
+
+
+def _user_fk() -> sa.Column[uuid.UUID]:
+    return sa.Column(
+        sa.Uuid,
+        sa.ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
+        nullable=False,
+    )
+
+
+def _uuid_pk() -> sa.Column[uuid.UUID]:
+    return sa.Column(sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()"))
+
+
+class Account(SQLModel, table=True):
+    """A way to sign in (Better Auth's "account"); `credential` accounts hold a password hash."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        sa.UniqueConstraint("provider_id", "account_id", name="uk_accounts_provider_account"),
+        sa.Index("idx_accounts_user_id", "user_id"),
+    )
+
+    id: uuid.UUID = Field(sa_column=_uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=_user_fk())
+    account_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    provider_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    password: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    access_token: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    refresh_token: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    id_token: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    access_token_expires_at: datetime | None = Field(
+        default=None, sa_column=_timestamp_column(nullable=True)
+    )
+    refresh_token_expires_at: datetime | None = Field(
+        default=None, sa_column=_timestamp_column(nullable=True)
+    )
+    scope: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    created_at: datetime = Field(sa_column=_timestamp_column())
+    updated_at: datetime = Field(sa_column=_timestamp_column())
+
+
+class Session(SQLModel, table=True):
+    """A signed-in browser or client. Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        sa.UniqueConstraint("token_hash", name="uk_sessions_token_hash"),
+        sa.Index("idx_sessions_user_id", "user_id"),
+        sa.Index("idx_sessions_expires_at", "expires_at"),
+    )
+
+    id: uuid.UUID = Field(sa_column=_uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=_user_fk())
+    token_hash: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    ip_address: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    user_agent: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    created_at: datetime = Field(sa_column=_timestamp_column())
+    updated_at: datetime = Field(sa_column=_timestamp_column())
+
+
+class Verification(SQLModel, table=True):
+    """A single-use emailed token (email verification, password reset). Only its hash is kept."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (
+        sa.UniqueConstraint("value", name="uk_verifications_value"),
+        sa.Index("idx_verifications_user_id", "user_id"),
+        sa.Index("idx_verifications_expires_at", "expires_at"),
+    )
+
+    id: uuid.UUID = Field(sa_column=_uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=_user_fk())
+    identifier: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    value: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=_timestamp_column())
+    updated_at: datetime = Field(sa_column=_timestamp_column())
+
+
+class Jwk(SQLModel, table=True):
+    """A signing key pair for the JWTs this service issues; the private half is encrypted."""
+
+    __tablename__ = "jwks"
+
+    id: uuid.UUID = Field(sa_column=_uuid_pk())
+    public_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    private_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(sa_column=_timestamp_column())
+    expires_at: datetime | None = Field(default=None, sa_column=_timestamp_column(nullable=True))
+
+
+class RateLimit(SQLModel, table=True):
+    """A fixed-window counter shared by every worker (sign-in lockout, request limits)."""
+
+    __tablename__ = "rate_limits"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    key: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
+    window_started_at: datetime = Field(
+        sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False)
+    )
+    hits: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))

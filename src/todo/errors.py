@@ -1,0 +1,54 @@
+"""Domain errors: each carries a code and an HTTP status; the web layers render them."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A failure the caller can act on. `code` is stable; `message` is for people."""
+
+    code = "ERROR"
+    status = 400
+
+    def __init__(self, message: str, *, details: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthorized(DomainError):
+    code, status = "UNAUTHORIZED", 401
+
+
+class Forbidden(DomainError):
+    code, status = "FORBIDDEN", 403
+
+
+class NotFound(DomainError):
+    code, status = "NOT_FOUND", 404
+
+
+class InvalidParameter(DomainError):
+    code, status = "INVALID_PARAMETER", 400
+
+
+class ValidationFailed(DomainError):
+    code, status = "VALIDATION_ERROR", 400
+
+
+class PayloadTooLarge(DomainError):
+    code, status = "PAYLOAD_TOO_LARGE", 413
+
+
+class RateLimited(DomainError):
+    code, status = "RATE_LIMITED", 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TaskNotFound(NotFound):
+    """No such task for this user (another user's task looks exactly the same)."""
+
+    def __init__(self) -> None:
+        super().__init__("Task not found")
