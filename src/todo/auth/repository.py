@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from todo.db import Row, Transaction
@@ -35,3 +36,33 @@ async def insert_user(
 async def delete_user_by_email(tx: Transaction, *, email: str) -> bool:
     """Delete a user (their tasks go with them); whether one was deleted."""
     return await tx.execute("DELETE FROM users WHERE email = %s", (email.lower(),)) == 1
+
+
+SESSION_COLUMNS = "id, user_id, expires_at, ip_address, user_agent, created_at, updated_at"
+
+
+async def insert_session(
+    tx: Transaction,
+    *,
+    user_id: UUID,
+    token_hash: bytes,
+    expires_at: datetime,
+    ip_address: str | None,
+    user_agent: str | None,
+) -> Row:
+    """A new session row (the caller keeps the raw token; only its hash is stored)."""
+    row = await tx.fetch_one(
+        "INSERT INTO sessions (user_id, token_hash, expires_at, ip_address, user_agent) "
+        f"VALUES (%s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}",
+        (user_id, token_hash, expires_at, ip_address, user_agent),
+    )
+    assert row is not None
+    return row
+
+
+async def find_active_session(tx: Transaction, *, token_hash: bytes) -> Row | None:
+    """The unexpired session with this token hash, or None."""
+    return await tx.fetch_one(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = %s AND expires_at > now()",
+        (token_hash,),
+    )
