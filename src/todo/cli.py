@@ -30,7 +30,7 @@ def _settings() -> Settings:
     try:
         return load_settings()
     except SettingsError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
+        errors.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
