@@ -49,8 +49,9 @@ def serve(database_url: str) -> Serve:
 
     @asynccontextmanager
     async def running(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        base = overrides.get("better_auth_url", BASE)
-        app = create_app(make_settings(**overrides), database_url=database_url)
+        settings = make_settings(**overrides)
+        base = settings.base_url
+        app = create_app(settings, database_url=database_url)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(

@@ -105,6 +105,12 @@ def check_request(request: Request, settings: Settings, *, sign_in_form: bool) -
     cross-site navigation (a form posted from another site) and validate any Origin sent by a
     browser, cookies or not. Requests without cookies and browser headers (curl, servers,
     bearer clients) pass.
+
+    One deviation: Better Auth treats any Fetch Metadata header as a browser's, but Node's
+    fetch (undici) sends `Sec-Fetch-Mode: cors` alone and no Origin, so Better Auth itself
+    refuses its own client under Node with MISSING_OR_NULL_ORIGIN. Browsers always send
+    `Sec-Fetch-Site` with the others, so only that header marks a browser here; browsers stay
+    exactly as protected.
     """
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
@@ -115,7 +121,7 @@ def check_request(request: Request, settings: Settings, *, sign_in_form: bool) -
         return
     headers = request.headers
     site, mode = headers.get("sec-fetch-site"), headers.get("sec-fetch-mode")
-    if site or mode or headers.get("sec-fetch-dest"):
+    if site:
         if site == "cross-site" and mode == "navigate":
             raise AuthError("CROSS_SITE_NAVIGATION_LOGIN_BLOCKED", 403)
         _validate_origin(request, settings)
