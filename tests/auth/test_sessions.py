@@ -48,6 +48,16 @@ async def test_sessions_last_seven_days_and_slide_at_most_daily(
     assert "set-cookie" not in (await client.get("/api/auth/get-session")).headers
 
 
+async def test_disable_refresh_leaves_the_expiry_alone(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await sign_up(client, "still@example.com")
+    await _age_session(db, expires_in="5 days")
+    response = await client.get("/api/auth/get-session", params={"disableRefresh": "true"})
+    assert _expires_in(response.json()["session"]) < timedelta(days=5)
+    assert "set-cookie" not in response.headers
+
+
 async def test_an_expired_session_is_gone(client: httpx.AsyncClient, db: Database) -> None:
     await sign_up(client, "expired@example.com")
     await _age_session(db, expires_in="-1 s")

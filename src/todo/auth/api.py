@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from todo.auth import api_account, api_email, api_session
+from todo.auth import api_account, api_email, api_session, shapes
 from todo.auth.deps import PREFIX, check_origin, limit_by_address
 from todo.auth.errors import AuthError, TooManyRequests
 from todo.auth.jwt import KeyStore
@@ -22,6 +22,7 @@ router = APIRouter(
     prefix=PREFIX,
     tags=["auth"],
     dependencies=[Depends(limit_by_address), Depends(check_origin)],
+    responses=shapes.COMMON_ERRORS,
 )
 router.include_router(api_session.router)
 router.include_router(api_account.router)

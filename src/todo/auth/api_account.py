@@ -49,6 +49,7 @@ class DeleteUserBody(Body):
     "/update-user",
     summary="Change the user's name or image",
     openapi_extra=request_body(UpdateUserBody),
+    responses=shapes.responses(shapes.StatusOut, 400, 401),
 )
 async def update_user(
     request: Request,
@@ -73,6 +74,7 @@ async def update_user(
     "/change-password",
     summary="Change the password; other sessions end",
     openapi_extra=request_body(ChangePasswordBody),
+    responses=shapes.responses(shapes.TokenAndUser, 400, 401),
 )
 async def change_password(
     request: Request,
@@ -97,7 +99,11 @@ async def change_password(
     return {"token": signed_in.token if signed_in else None, "user": shapes.user(caller.view.user)}
 
 
-@router.get("/list-sessions", summary="The user's active sessions (needs a fresh session)")
+@router.get(
+    "/list-sessions",
+    summary="The user's active sessions (needs a fresh session)",
+    responses=shapes.responses(list[shapes.SessionOut], 401, 403),
+)
 async def list_sessions(
     settings: SettingsDep, db: DbDep, caller: CallerDep
 ) -> list[dict[str, Any]]:
@@ -119,6 +125,7 @@ def _session_id(value: str) -> UUID | None:
     "/revoke-session",
     summary="End one of the user's sessions (by the id from list-sessions, or a raw token)",
     openapi_extra=request_body(RevokeSessionBody),
+    responses=shapes.responses(shapes.StatusOut, 400, 401),
 )
 async def revoke_session(
     response: Response,
@@ -138,7 +145,11 @@ async def revoke_session(
     return {"status": True}
 
 
-@router.post("/revoke-sessions", summary="End every session of the user")
+@router.post(
+    "/revoke-sessions",
+    summary="End every session of the user",
+    responses=shapes.responses(shapes.StatusOut, 401),
+)
 async def revoke_sessions(
     response: Response, settings: SettingsDep, db: DbDep, caller: CallerDep
 ) -> dict[str, bool]:
@@ -147,7 +158,11 @@ async def revoke_sessions(
     return {"status": True}
 
 
-@router.post("/revoke-other-sessions", summary="End every session but the current one")
+@router.post(
+    "/revoke-other-sessions",
+    summary="End every session but the current one",
+    responses=shapes.responses(shapes.StatusOut, 401),
+)
 async def revoke_other_sessions(db: DbDep, caller: CallerDep) -> dict[str, bool]:
     keep = caller.view.session["id"]
     await service.revoke_other_sessions(db, user_id=caller.user_id, keep_session_id=keep)
@@ -158,6 +173,7 @@ async def revoke_other_sessions(db: DbDep, caller: CallerDep) -> dict[str, bool]
     "/delete-user",
     summary="Delete the account and everything in it",
     openapi_extra=request_body(DeleteUserBody),
+    responses=shapes.responses(shapes.SuccessOut, 400, 401, 404),
 )
 async def delete_user(
     response: Response,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import Field
 
-from todo.auth import origin, recovery, service
+from todo.auth import origin, recovery, service, shapes
 from todo.auth.deps import (
     Body,
     DbDep,
@@ -51,8 +51,16 @@ def _redirect(settings: Settings, target: str, **params: str) -> RedirectRespons
     return RedirectResponse(target, status_code=302)
 
 
-def _callback(settings: Settings, request: Request, *, required: bool) -> str | None:
-    value = request.query_params.get("callbackURL")
+CallbackQuery = Annotated[
+    str | None,
+    Query(
+        alias="callbackURL",
+        description="Where to send the browser (a path, or a URL on a trusted origin).",
+    ),
+]
+
+
+def _callback(settings: Settings, value: str | None, *, required: bool) -> str | None:
     if value is None and required:
         raise AuthError(
             "VALIDATION_ERROR",
@@ -67,6 +75,7 @@ def _callback(settings: Settings, request: Request, *, required: bool) -> str | 
     "/request-password-reset",
     summary="Email a password-reset link (the answer never says whether the account exists)",
     openapi_extra=request_body(RequestResetBody),
+    responses=shapes.responses(shapes.StatusOut, 400),
 )
 async def request_password_reset(
     settings: SettingsDep,
@@ -85,11 +94,13 @@ async def request_password_reset(
     summary="The emailed link: redirects to callbackURL with ?token= (or ?error=INVALID_TOKEN)",
     response_class=RedirectResponse,
     status_code=302,
+    responses=shapes.responses(None, 400),
 )
 async def reset_password_link(
-    token: str, request: Request, settings: SettingsDep, db: DbDep
+    token: str, settings: SettingsDep, db: DbDep, callback_url: CallbackQuery = None
 ) -> RedirectResponse:
-    callback = _callback(settings, request, required=True) or recovery.DEFAULT_RESET_PAGE
+    """`callbackURL` is required (400 VALIDATION_ERROR without it), as in Better Auth."""
+    callback = _callback(settings, callback_url, required=True) or recovery.DEFAULT_RESET_PAGE
     if await recovery.reset_token_is_valid(db, token=token):
         return _redirect(settings, callback, token=token)
     return _redirect(settings, callback, error="INVALID_TOKEN")
@@ -99,6 +110,7 @@ async def reset_password_link(
     "/reset-password",
     summary="Set a new password with a reset token; every session ends",
     openapi_extra=request_body(ResetBody),
+    responses=shapes.responses(shapes.StatusOut, 400),
 )
 async def reset_password(
     request: Request,
@@ -117,6 +129,7 @@ async def reset_password(
     "/send-verification-email",
     summary="Email a verification link to an unverified address",
     openapi_extra=request_body(SendVerificationBody),
+    responses=shapes.responses(shapes.StatusOut, 400),
 )
 async def send_verification_email(
     settings: SettingsDep,
@@ -140,12 +153,18 @@ async def send_verification_email(
     "/verify-email",
     summary="The emailed link: marks the address verified, then redirects to callbackURL",
     response_model=None,
+    responses={
+        **shapes.responses(None, 401),
+        302: {"description": "To callbackURL (with ?error=<code> when the link failed)"},
+    },
 )
 async def verify_email(
-    request: Request, settings: SettingsDep, db: DbDep
+    settings: SettingsDep,
+    db: DbDep,
+    token: Annotated[str, Query(description="The token from the emailed link.")] = "",
+    callback_url: CallbackQuery = None,
 ) -> dict[str, Any] | RedirectResponse:
-    callback = _callback(settings, request, required=False)
-    token = request.query_params.get("token", "")
+    callback = _callback(settings, callback_url, required=False)
     try:
         await service.verify_email(db, settings, token=token)
     except AuthError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from todo.auth import cookies, service, shapes
@@ -49,6 +49,7 @@ def _user_agent(request: Request) -> str:
     "/sign-up/email",
     summary="Create an account (signed in at once unless verification is required)",
     openapi_extra=request_body(SignUpBody),
+    responses=shapes.responses(shapes.TokenAndUser, 400, 415, 422),
 )
 async def sign_up(
     request: Request,
@@ -80,6 +81,7 @@ async def sign_up(
     "/sign-in/email",
     summary="Sign in with email and password",
     openapi_extra=request_body(SignInBody),
+    responses=shapes.responses(shapes.SignedInOut, 400, 401, 415),
 )
 async def sign_in(
     request: Request,
@@ -111,7 +113,11 @@ async def sign_in(
     return result
 
 
-@router.post("/sign-out", summary="End the current session")
+@router.post(
+    "/sign-out",
+    summary="End the current session",
+    responses=shapes.responses(shapes.SuccessOut),
+)
 async def sign_out(
     request: Request, response: Response, settings: SettingsDep, db: DbDep
 ) -> dict[str, bool]:
@@ -122,10 +128,21 @@ async def sign_out(
     return {"success": True}
 
 
-@router.get("/get-session", summary="The current session and user, or null")
+@router.get(
+    "/get-session",
+    summary="The current session and user, or null",
+    responses=shapes.responses(shapes.SessionAndUser | None),
+)
 async def get_session(
-    response: Response, caller: MaybeCallerDep, keys: KeysDep
+    response: Response,
+    caller: MaybeCallerDep,
+    keys: KeysDep,
+    disable_refresh: Annotated[
+        str | None,
+        Query(alias="disableRefresh", description="Any value: do not slide the expiry."),
+    ] = None,
 ) -> dict[str, Any] | None:
+    """`null` without a live session. (`disableRefresh` is read by the session dependency.)"""
     response.headers["cache-control"] = "no-store"
     response.headers["pragma"] = "no-cache"
     if caller is None:
@@ -146,12 +163,20 @@ async def get_session_post() -> None:
     )
 
 
-@router.get("/token", summary="A short-lived EdDSA JWT for the current user")
+@router.get(
+    "/token",
+    summary="A short-lived EdDSA JWT for the current user",
+    responses=shapes.responses(shapes.JwtOut, 401),
+)
 async def token(caller: CallerDep, keys: KeysDep) -> dict[str, str]:
     return {"token": await keys.issue(shapes.user(caller.view.user))}
 
 
-@router.get("/jwks", summary="The public keys that verify JWTs from /token")
+@router.get(
+    "/jwks",
+    summary="The public keys that verify JWTs from /token",
+    responses=shapes.responses(shapes.JwksOut),
+)
 async def jwks(keys: KeysDep) -> dict[str, Any]:
     return await keys.jwks()
 

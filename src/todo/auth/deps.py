@@ -148,8 +148,10 @@ async def optional_caller(
     token = cookies.session_token_from_request(request, settings)
     if not token:
         return None
-    remember = cookies.wants_remembering(request, settings)
-    view = await service.get_session(db, settings, token=token, refresh=remember)
+    # Better Auth: no sliding for a rememberMe=false browser, nor when the caller asks not to.
+    refresh = cookies.wants_remembering(request, settings)
+    refresh = refresh and not request.query_params.get("disableRefresh")
+    view = await service.get_session(db, settings, token=token, refresh=refresh)
     if view is None:
         if cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies:
             cookies.clear_session_cookies(response, settings)
