@@ -44,16 +44,19 @@ Serve = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 def serve(database_url: str) -> Serve:
     """`async with serve(**settings) as client`: the app (lifespan run) and a browser-like client.
 
-    The client keeps cookies and sends `Origin: http://testserver` like a browser on the site.
+    The client keeps cookies and sends `Origin: http://testserver` like a browser on the site;
+    `address=` sets the client address the app sees. Each `serve` is like one worker process.
     """
 
     @asynccontextmanager
-    async def running(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async def running(
+        address: str = "127.0.0.1", **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
         settings = make_settings(**overrides)
         base = settings.base_url
         app = create_app(settings, database_url=database_url)
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            transport = httpx.ASGITransport(app=app, client=(address, 40000))
             async with httpx.AsyncClient(
                 transport=transport, base_url=base, headers={"origin": base}
             ) as client:
