@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from todo import __version__
-from todo.config import Settings, load_settings
+from todo.auth import api as auth_api
+from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
 
 PLACEHOLDER = """<!doctype html>
@@ -30,11 +31,13 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
         try:
             yield
         finally:
+            await auth_api.shutdown(app)
             await db.close()
 
     app = FastAPI(title="todo", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
+    auth_api.mount(app, settings, db)
 
     @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
@@ -52,4 +55,7 @@ def create_app_from_env() -> FastAPI:
     settings = load_settings()
     if settings.database_url is None:
         raise SystemExit("DATABASE_URL is not set; start the service with `todo serve`")
-    return create_app(settings, database_url=settings.database_url)
+    try:
+        return create_app(settings, database_url=settings.database_url)
+    except SettingsError as error:
+        raise SystemExit(f"{error}; start the service with `todo serve`") from None
