@@ -62,6 +62,15 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed to call the API from a browser."
     )
 
+    # --- operations ---
+    readyz_timeout: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        description="Seconds GET /readyz waits for the database (connect, query) before it "
+        "answers 503.",
+    )
+
     @property
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""
