@@ -13,6 +13,7 @@ from rich.table import Table
 
 from todo import health, migrate
 from todo.commands import archive as archive_commands
+from todo.commands import backup as backup_commands
 from todo.commands import common
 from todo.commands import seed as seed_commands
 
@@ -122,6 +123,8 @@ def health_command(
 db_app.command("seed")(seed_commands.seed)
 db_app.command("cleanup")(seed_commands.cleanup)
 db_app.command("archive")(archive_commands.archive)
+db_app.command("backup")(backup_commands.backup)
+db_app.command("restore")(backup_commands.restore)
 
 
 def main() -> None:

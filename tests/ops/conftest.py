@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -12,6 +12,9 @@ from psycopg import rows
 from typer.testing import CliRunner, Result
 
 from todo.cli import app
+from todo.db import with_database
+
+from ..conftest import create_database, drop_database
 
 Cli = Callable[..., Result]
 Query = Callable[..., list[dict[str, Any]]]
@@ -45,3 +48,11 @@ def last_json(result: Result) -> Any:
     """The JSON document a `--json` command printed."""
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def other_database_url(server_url: str, template_db: str) -> Iterator[str]:
+    """A second fresh database at head (a restore target), dropped after the test."""
+    name = create_database(server_url, template=template_db)
+    yield with_database(server_url, name)
+    drop_database(server_url, name)
