@@ -16,6 +16,7 @@ from todo.commands import archive as archive_commands
 from todo.commands import backup as backup_commands
 from todo.commands import common
 from todo.commands import seed as seed_commands
+from todo.commands import stats as stats_commands
 
 app = typer.Typer(help="A self-hostable, multi-user todo service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database operations.", no_args_is_help=True)
@@ -125,6 +126,7 @@ db_app.command("cleanup")(seed_commands.cleanup)
 db_app.command("archive")(archive_commands.archive)
 db_app.command("backup")(backup_commands.backup)
 db_app.command("restore")(backup_commands.restore)
+db_app.command("stats")(stats_commands.stats)
 
 
 def main() -> None:
