@@ -62,6 +62,12 @@ def cutoff_for(older_than: timedelta, *, now: datetime | None = None) -> datetim
     return (now or datetime.now(UTC)) - older_than
 
 
+async def pending(db: Database, *, cutoff: datetime) -> int:
+    """How many tasks qualify now (the progress bar's total)."""
+    async with db.owner_transaction() as tx:
+        return await repository.count_candidates(tx, cutoff=cutoff)
+
+
 async def plan(db: Database, *, cutoff: datetime) -> ArchivePlan:
     """What would move (the dry run)."""
     async with db.owner_transaction() as tx:
@@ -84,12 +90,14 @@ async def archive(
     if batch < 1:
         raise InvalidParameter("batch must be at least 1")
     moved = batches = 0
+    after = datetime.min.replace(tzinfo=UTC)
     while max_batches is None or batches < max_batches:
         async with db.owner_transaction() as tx:
-            count = await repository.move_batch(tx, cutoff=cutoff, batch=batch)
+            count, last = await repository.move_batch(tx, cutoff=cutoff, after=after, batch=batch)
         if count == 0:
             return ArchiveResult(cutoff, moved, batches, finished=True)
-        moved, batches = moved + count, batches + 1
+        assert last is not None
+        moved, batches, after = moved + count, batches + 1, last
         if on_batch is not None:
             on_batch(count)
     return ArchiveResult(cutoff, moved, batches, finished=False)

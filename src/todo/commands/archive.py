@@ -40,20 +40,20 @@ def archive(
 
 
 async def _run(db: Database, cutoff: datetime, *, batch: int, dry_run: bool, js: bool) -> None:
-    plan = await service.plan(db, cutoff=cutoff)
     if dry_run:
-        _show_plan(plan, js=js)
+        _show_plan(await service.plan(db, cutoff=cutoff), js=js)
         return
+    total = await service.pending(db, cutoff=cutoff)
     started = time.perf_counter()
     with common.progress(enabled=not js) as bar:
-        task = bar.add_task("archiving", total=plan.tasks, rate="")
+        task = bar.add_task("archiving", total=total, rate="")
 
         def advance(count: int) -> None:
             done = bar.tasks[0].completed + count
             elapsed = time.perf_counter() - started
             bar.update(task, completed=done, rate=common.rate(int(done), elapsed, "tasks"))
 
-        result = await service.archive(db, cutoff=plan.cutoff, batch=batch, on_batch=advance)
+        result = await service.archive(db, cutoff=cutoff, batch=batch, on_batch=advance)
     elapsed = time.perf_counter() - started
     if js:
         common.print_json({**result.as_dict(), "seconds": round(elapsed, 3)})
@@ -61,7 +61,7 @@ async def _run(db: Database, cutoff: datetime, *, batch: int, dry_run: bool, js:
     common.console.print(
         f"moved {result.moved:,} tasks to tasks_archive in {result.batches} batches "
         f"({elapsed:.1f} s, {common.rate(result.moved, elapsed, 'tasks')}); "
-        f"cutoff {plan.cutoff:%Y-%m-%d %H:%M} UTC",
+        f"cutoff {cutoff:%Y-%m-%d %H:%M} UTC",
         highlight=False,
     )
 
