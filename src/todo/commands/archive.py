@@ -32,11 +32,7 @@ def archive(
         cutoff = service.cutoff_for(service.parse_age(older_than))
     except DomainError as error:
         common.fail(error.message, code=2)
-    settings = common.settings_or_exit()
-    with common.database_url(settings) as url:
-        common.run_with_db(
-            settings, url, lambda db: _run(db, cutoff, batch=batch, dry_run=dry_run, js=as_json)
-        )
+    common.run(lambda db: _run(db, cutoff, batch=batch, dry_run=dry_run, js=as_json))
 
 
 async def _run(db: Database, cutoff: datetime, *, batch: int, dry_run: bool, js: bool) -> None:

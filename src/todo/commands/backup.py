@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -26,18 +27,11 @@ def backup(
     as_json: JsonOption = False,
 ) -> None:
     """Dump the database with pg_dump -Fc and write FILE.manifest.json (rows, checksums)."""
-    settings = common.settings_or_exit()
-    with common.database_url(settings) as url:
-        result = common.run_with_db(
-            settings,
-            url,
-            lambda db: _with_bar(
-                "backing up",
-                lambda listen: service.backup(db, target=file, on_event=listen),
-                tables=None,
-                quiet=as_json,
-            ),
+    result = common.run(
+        lambda db: _with_bar(
+            "backing up", partial(service.backup, db, target=file), tables=None, quiet=as_json
         )
+    )
     if as_json:
         common.print_json(
             {
@@ -68,18 +62,12 @@ def restore(
 
     Refuses a database that holds data unless --force (and then changes nothing).
     """
-    settings = common.settings_or_exit()
-    with common.database_url(settings) as url:
-        result = common.run_with_db(
-            settings,
-            url,
-            lambda db: _with_bar(
-                "restoring",
-                lambda listen: service.restore(db, source=file, force=force, on_event=listen),
-                tables=_table_count(file),
-                quiet=as_json,
-            ),
+    work = partial(service.restore, source=file, force=force)
+    result = common.run(
+        lambda db: _with_bar(
+            "restoring", partial(work, db), tables=_table_count(file), quiet=as_json
         )
+    )
     if as_json:
         common.print_json(
             {
@@ -99,7 +87,7 @@ def restore(
 
 async def _with_bar(
     label: str,
-    work: Callable[[Callable[[str], None]], Awaitable[T]],
+    work: Callable[..., Awaitable[T]],
     *,
     tables: int | None,
     quiet: bool,
@@ -113,7 +101,7 @@ async def _with_bar(
             if match:
                 bar.update(task, advance=1, rate=match.group(1))
 
-        return await work(listen)
+        return await work(on_event=listen)
 
 
 def _table_count(file: Path) -> int | None:

@@ -82,6 +82,13 @@ def run_with_db(
         fail(error.message)
 
 
+def run(work: Callable[[Database], Awaitable[T]], *, size: int = 1) -> T:
+    """Run `work` on the configured (or embedded, migrated) database; the usual command body."""
+    settings = settings_or_exit()
+    with database_url(settings) as url:
+        return run_with_db(settings, url, work, size=size)
+
+
 def fail(message: str, *, code: int = 1) -> NoReturn:
     """Print one error line and exit."""
     errors.print(f"[red]error:[/] {message}", highlight=False)

@@ -31,12 +31,10 @@ def seed(
     Synthetic-Passw0rd) with M tasks each, loaded in bulk. Refuses to run on a database with
     non-synthetic users unless --force.
     """
-    settings = common.settings_or_exit()
     if users is None:
         if tasks_per_user is not None:
             common.fail("--tasks-per-user needs --users", code=2)
-        with common.database_url(settings) as url:
-            result = common.run_with_db(settings, url, demo.seed_demo)
+        result = common.run(demo.seed_demo)
         if as_json:
             common.print_json({"demo_user_created": result.user_created, **vars(result)})
             return
@@ -52,10 +50,7 @@ def seed(
         force=force,
         jobs=jobs,
     )
-    with common.database_url(settings) as url:
-        report = common.run_with_db(
-            settings, url, lambda db: _seed(db, options, quiet=as_json), size=jobs
-        )
+    report = common.run(lambda db: _seed(db, options, quiet=as_json), size=jobs)
     if as_json:
         common.print_json(report.as_dict())
         return
@@ -108,16 +103,14 @@ def cleanup(
 ) -> None:
     """Remove exactly the demo data that `todo db seed` adds (or, with --synthetic, exactly the
     synthetic users and everything of theirs)."""
-    settings = common.settings_or_exit()
-    with common.database_url(settings) as url:
-        if not synthetic:
-            removed = common.run_with_db(settings, url, demo.cleanup_demo)
-            if as_json:
-                common.print_json({"demo_removed": removed})
-            else:
-                common.console.print("demo data removed" if removed else "no demo data to remove")
-            return
-        report = common.run_with_db(settings, url, lambda db: _cleanup(db, quiet=as_json))
+    if not synthetic:
+        removed = common.run(demo.cleanup_demo)
+        if as_json:
+            common.print_json({"demo_removed": removed})
+        else:
+            common.console.print("demo data removed" if removed else "no demo data to remove")
+        return
+    report = common.run(lambda db: _cleanup(db, quiet=as_json))
     if as_json:
         common.print_json({"synthetic_users_removed": report.users, "method": report.method})
     else:

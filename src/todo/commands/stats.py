@@ -20,11 +20,7 @@ def stats(
 ) -> None:
     """Row counts, table and index sizes, index usage (and indexes never used), cache hit
     ratio, the slowest statements (pg_stat_statements) and current lock waits."""
-    settings = common.settings_or_exit()
-    with common.database_url(settings) as url:
-        report = common.run_with_db(
-            settings, url, lambda db: service.collect(db, exact=exact, top=top)
-        )
+    report = common.run(lambda db: service.collect(db, exact=exact, top=top))
     if as_json:
         common.print_json(report)
         return
