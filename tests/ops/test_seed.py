@@ -133,3 +133,12 @@ def test_without_options_seed_adds_the_demo_data(cli: Cli, query: Query) -> None
     )
     assert len(rows) == 5
     assert {row["title"] for row in rows if row["completed"]} == {"Exercise", "Read book"}
+
+
+def test_with_real_users_the_indexes_stay_in_place(cli: Cli, query: Query) -> None:
+    query("INSERT INTO users (email) VALUES ('real@example.com')")  # no tasks yet
+    report = last_json(
+        cli("db", "seed", "--users", "3", "--tasks-per-user", "2", "--force", "--json")
+    )
+    assert report["rebuilt"] == []
+    assert query("SELECT count(*) AS n FROM tasks") == [{"n": 6}]

@@ -75,7 +75,7 @@ async def test_csv_export_then_import_reproduces_the_tasks(db: Database) -> None
 async def test_a_simple_csv_with_title_description_completed(db: Database) -> None:
     user = await make_user(db, "csv@example.com")
     text = (
-        "title,description,completed\r\n"
+        "\ufefftitle,description,completed\r\n"
         "Buy milk,,false\r\n"
         '"Call mom","Sunday,\nafter lunch",yes\r\n'
     )

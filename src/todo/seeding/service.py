@@ -106,6 +106,10 @@ async def seed(
         report.first_number = await repository.last_synthetic_number(tx) + 1
         empty = await repository.tasks_empty(tx)
     report.repaired = await _restore_structures(db, on_phase, reason="missing (repairing)")
+    if empty and others:
+        # Real users may be writing while the load runs: keys and indexes stay in place.
+        on_phase("tasks is empty but real users exist: loading with its indexes in place")
+        empty = False
     if empty:
         on_phase("tasks is empty: dropping its primary key, indexes and foreign key for the load")
         async with db.owner_transaction() as tx:

@@ -113,7 +113,8 @@ def records_from_document(document: Any) -> list[TaskRecord]:
 
 def records_from_csv(text: str) -> list[TaskRecord]:
     """Validate a CSV import: header with `title`, optional description, completed, timestamps."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # Spreadsheets often start a UTF-8 file with a byte-order mark.
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = reader.fieldnames or []
     if "title" not in header:
         raise ImportRejected("the CSV needs a header line with a title column")
