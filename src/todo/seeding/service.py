@@ -96,21 +96,9 @@ async def seed(
     """Add `users` synthetic users with `tasks_per_user` tasks each; see the module docstring."""
     _validate(options)
     report = SeedReport()
-    async with db.owner_transaction() as tx:
-        _, others = await repository.count_users(tx)
-        if others and not options.force:
-            raise SeedRefused(
-                f"the database holds {others:,} users that are not synthetic; "
-                "seed it anyway with --force"
-            )
-        report.first_number = await repository.last_synthetic_number(tx) + 1
-        empty = await repository.tasks_empty(tx)
+    report.first_number, rebuild = await _preflight(db, options, on_phase)
     report.repaired = await _restore_structures(db, on_phase, reason="missing (repairing)")
-    if empty and others:
-        # Real users may be writing while the load runs: keys and indexes stay in place.
-        on_phase("tasks is empty but real users exist: loading with its indexes in place")
-        empty = False
-    if empty:
+    if rebuild:
         on_phase("tasks is empty: dropping its primary key, indexes and foreign key for the load")
         async with db.owner_transaction() as tx:
             for name, _ in reversed(repository.TASK_STRUCTURES):
@@ -120,7 +108,7 @@ async def seed(
         await _load(db, options, report, on_progress)
         report.load_seconds = time.perf_counter() - started
     finally:
-        if empty:
+        if rebuild:  # also after a failure or Ctrl-C: never leave the table bare
             started = time.perf_counter()
             report.rebuilt = await _restore_structures(db, on_phase, reason="rebuilding")
             report.index_seconds = time.perf_counter() - started
@@ -130,6 +118,23 @@ async def seed(
         await repository.analyze(tx)
     report.analyze_seconds = time.perf_counter() - started
     return report
+
+
+async def _preflight(db: Database, options: SeedOptions, on_phase: Phase) -> tuple[int, bool]:
+    """The first synthetic number to use, and whether to load without keys and indexes."""
+    async with db.owner_transaction() as tx:
+        _, others = await repository.count_users(tx)
+        if others and not options.force:
+            raise SeedRefused(
+                f"the database holds {others:,} users that are not synthetic; "
+                "seed it anyway with --force"
+            )
+        first = await repository.last_synthetic_number(tx) + 1
+        empty = await repository.tasks_empty(tx)
+    if empty and others:
+        # Real users may be writing while the load runs: keys and indexes stay in place.
+        on_phase("tasks is empty but real users exist: loading with its indexes in place")
+    return first, empty and not others
 
 
 def _validate(options: SeedOptions) -> None:
