@@ -25,8 +25,9 @@ def seed(
     jobs: Annotated[int, typer.Option(min=1, help="Connections loading in parallel.")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Without options: the spec's demo user and five tasks (running it twice changes nothing).
+    """Add the spec's demo data or, with --users N, synthetic data at scale.
 
+    Without options: the spec's demo user and five tasks (running it twice changes nothing).
     With --users N [--tasks-per-user M]: N synthetic users (emails @synthetic.invalid, password
     Synthetic-Passw0rd) with M tasks each, loaded in bulk. Refuses to run on a database with
     non-synthetic users unless --force.
@@ -101,8 +102,10 @@ def cleanup(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Remove exactly the demo data that `todo db seed` adds (or, with --synthetic, exactly the
-    synthetic users and everything of theirs)."""
+    """Remove exactly the demo data (or, with --synthetic, exactly the synthetic users).
+
+    With --synthetic, everything of theirs goes too: tasks, archive, accounts, sessions.
+    """
     if not synthetic:
         removed = common.run(demo.cleanup_demo)
         if as_json:
