@@ -136,3 +136,10 @@ def test_a_missing_client_version_is_named() -> None:
     with pytest.raises(binaries.ClientNotFound, match="pg_dump for PostgreSQL 99 not found") as err:
         binaries.find("pg_dump", 99)
     assert "postgresql-client-99" in err.value.message
+
+
+def test_a_failing_dump_reports_the_client_error(cli: Cli, tmp_path: Path) -> None:
+    result = cli("db", "backup", str(tmp_path / "missing" / "todo.dump"))
+    assert result.exit_code == 1
+    assert "pg_dump failed" in result.stderr
+    assert not (tmp_path / "missing").exists()
