@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from todo import __version__
+from todo import __version__, health, migrate
 from todo.auth import api as auth_api
 from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
@@ -42,6 +42,13 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
     @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    head = migrate.head(database_url)  # the migrations ship with the code: known at start
+
+    @app.get("/readyz", tags=["probes"], summary="Readiness: database answers, schema at head")
+    async def readyz() -> JSONResponse:
+        result = await health.readiness(db.url, head=head, limit_seconds=settings.readyz_timeout)
+        return JSONResponse(result.as_body(), status_code=200 if result.ready else 503)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def home() -> str:

@@ -6,55 +6,25 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from todo import demo, health, migrate
+from todo import health, migrate
 from todo.auth import secret
-from todo.config import Settings, SettingsError, load_settings
-from todo.db import Database
-from todo.embedded import embedded_postgres
+from todo.commands import archive as archive_commands
+from todo.commands import backup as backup_commands
+from todo.commands import common
+from todo.commands import seed as seed_commands
+from todo.commands import stats as stats_commands
 
 app = typer.Typer(help="A self-hostable, multi-user todo service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database operations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console()
-errors = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
-@contextmanager
-def database_url(settings: Settings, *, migrate_embedded: bool = True) -> Iterator[str]:
-    """The configured database, or the embedded one (started, and migrated, for the block)."""
-    if settings.database_url is not None:
-        yield settings.database_url
-        return
-    with embedded_postgres(settings.data_dir) as url:
-        if migrate_embedded:
-            migrate.upgrade(url)
-        yield url
-
-
-def _small_pool(settings: Settings, url: str) -> Database:
-    return Database(
-        url,
-        pool_size=1,
-        max_overflow=1,
-        pool_timeout=settings.db_pool_timeout,
-        prepared_statements=settings.db_prepared_statements,
-    )
+console = common.console
+_settings = common.settings_or_exit
+database_url = common.database_url
 
 
 @app.command()
@@ -75,8 +45,7 @@ def serve(
         try:
             os.environ["BETTER_AUTH_SECRET"] = secret.load_or_create(settings.data_dir)
         except (OSError, ValueError) as error:
-            errors.print(f"[red]error:[/] BETTER_AUTH_SECRET: {error}", highlight=False)
-            raise typer.Exit(2) from None
+            common.fail(f"BETTER_AUTH_SECRET: {error}")
     with database_url(settings) as url:
         if migrate_first and settings.database_url is not None:
             migrate.upgrade(url)
@@ -132,43 +101,6 @@ def history() -> None:
         console.print(table)
 
 
-@db_app.command()
-def seed() -> None:
-    """Add the spec's demo user and five tasks (running it twice changes nothing)."""
-    settings = _settings()
-
-    async def run(url: str) -> demo.SeedResult:
-        db = _small_pool(settings, url)
-        await db.open()
-        try:
-            return await demo.seed_demo(db)
-        finally:
-            await db.close()
-
-    with database_url(settings) as url:
-        result = asyncio.run(run(url))
-    who = "created" if result.user_created else "already there"
-    console.print(f"demo user {demo.DEMO_EMAIL}: {who}; tasks added: {result.tasks_created}")
-
-
-@db_app.command()
-def cleanup() -> None:
-    """Remove exactly the demo data that `todo db seed` adds."""
-    settings = _settings()
-
-    async def run(url: str) -> bool:
-        db = _small_pool(settings, url)
-        await db.open()
-        try:
-            return await demo.cleanup_demo(db)
-        finally:
-            await db.close()
-
-    with database_url(settings) as url:
-        removed = asyncio.run(run(url))
-    console.print("demo data removed" if removed else "no demo data to remove")
-
-
 @db_app.command("health")
 def health_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -194,6 +126,14 @@ def health_command(
         console.print(table)
     if not report.ok:
         raise typer.Exit(1)
+
+
+db_app.command("seed")(seed_commands.seed)
+db_app.command("cleanup")(seed_commands.cleanup)
+db_app.command("archive")(archive_commands.archive)
+db_app.command("backup")(backup_commands.backup)
+db_app.command("restore")(backup_commands.restore)
+db_app.command("stats")(stats_commands.stats)
 
 
 def main() -> None:

@@ -148,6 +148,15 @@ class Settings(BaseSettings):
     )
     smtp_timeout: float = Field(default=10.0, gt=0, description="SMTP timeout in seconds.")
 
+    # --- operations ---
+    readyz_timeout: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        description="Seconds GET /readyz waits for the database (connect, query) before it "
+        "answers 503.",
+    )
+
     @property
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""

@@ -10,7 +10,7 @@ and PgBouncer in transaction mode cannot leak an identity from one transaction t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -74,12 +74,21 @@ class Transaction:
         cursors = await self._send([(query, params)])
         return cursors[0].rowcount
 
+    async def copy_in(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Stream `rows` into a `COPY ... FROM STDIN` statement (bulk loading)."""
+        await self._send([])  # a pending identity prelude goes first
+        async with self._conn.cursor().copy(statement) as copy:
+            for row in rows:
+                await copy.write_row(row)
+
     async def batch(self, *queries: Query) -> list[list[Row]]:
         """Several statements in one round trip (a pipeline); the rows of each."""
         cursors = await self._send(list(queries))
         return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
 
     async def _send(self, queries: list[Query]) -> list[psycopg.AsyncCursor[Row]]:
+        if not queries and self._prelude is None:
+            return []
         if self._prelude is not None:
             queries = [self._prelude, *queries]
             self._prelude = None
@@ -89,7 +98,7 @@ class Transaction:
         cursors = [self._conn.cursor(row_factory=rows.dict_row) for _ in queries]
         if len(queries) == 1:
             await cursors[0].execute(*queries[0])
-            return cursors
+            return cursors[skip:]
         async with self._conn.pipeline():
             for cursor, (query, params) in zip(cursors, queries, strict=True):
                 await cursor.execute(query, params)

@@ -50,5 +50,10 @@ def embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> Iterator
 
 
 def client_bin_dir() -> Path:
-    """Where the embedded server's client programs (pg_dump, psql, ...) live."""
-    return Path(_pgserver().__file__).parent / "pginstall" / "bin"
+    """Where the embedded server's client programs (pg_dump, psql, ...) live.
+
+    The package ships more than one PostgreSQL; these are the programs of the version its
+    servers run (the same directory as their `postgres`).
+    """
+    package = _pgserver()
+    return Path(package.utils.POSTGRES_VERSIONS[package.TARGET_POSTGRES_VERSION])

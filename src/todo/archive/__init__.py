@@ -1,0 +1,1 @@
+"""Archiving: completed tasks left untouched for a while move to `tasks_archive`."""

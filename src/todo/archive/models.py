@@ -1,0 +1,51 @@
+"""The archived task model: a task's columns plus `archived_at`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX, TaskBase
+
+
+def _timestamp() -> sa.Column[datetime]:
+    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
+class TaskArchive(TaskBase, table=True):
+    """A row of `tasks_archive` (migration 003)."""
+
+    __tablename__ = "tasks_archive"
+    __table_args__ = (
+        sa.CheckConstraint("length(trim(title)) > 0", name="chk_tasks_archive_title_not_empty"),
+        sa.Index("idx_tasks_archive_user_id", "user_id"),
+    )
+
+    id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()"))
+    )
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid,
+            sa.ForeignKey(
+                "users.id",
+                name="fk_tasks_archive_user_id",
+                ondelete="CASCADE",
+                onupdate="CASCADE",
+            ),
+            nullable=False,
+        )
+    )
+    title: str = Field(sa_column=sa.Column(sa.String(TITLE_MAX), nullable=False))
+    description: str | None = Field(
+        default=None, sa_column=sa.Column(sa.String(DESCRIPTION_MAX), nullable=True)
+    )
+    completed: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    created_at: datetime = Field(sa_column=_timestamp())
+    updated_at: datetime = Field(sa_column=_timestamp())
+    archived_at: datetime = Field(sa_column=_timestamp())

@@ -1,0 +1,1 @@
+"""Logical backup and restore (pg_dump -Fc / pg_restore) with a verifying manifest."""

@@ -1,0 +1,1 @@
+"""The `todo` command's groups, one module each; `todo.cli` assembles them."""

@@ -1,0 +1,1 @@
+"""A user's data export (JSON, CSV) and import (all or nothing)."""

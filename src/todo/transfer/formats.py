@@ -1,0 +1,183 @@
+"""Reading and writing the export formats; every row is validated before anything is stored.
+
+JSON: `{"format": "todo-export", "version": 1, "exported_at", "user_id", "tasks": [...]}` where a
+task is `{id, title, description, completed, created_at, updated_at, archived_at}`. Import
+takes the same document (or just the list of tasks); `id` and `user_id` are ignored, the rest
+is optional except `title`. CSV: a header line, then one task per record; import needs a
+`title` column and understands `description`, `completed` and the export's timestamp columns.
+Rows are numbered from 1 (CSV: the first record after the header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictBool, ValidationError
+
+from todo.db import Row
+from todo.errors import ValidationFailed
+from todo.tasks.models import Description, Title
+
+FORMAT, VERSION = "todo-export", 1
+CSV_COLUMNS = ("id", "title", "description", "completed", "created_at", "updated_at", "archived_at")
+MAX_ROWS = 10_000
+IGNORED = frozenset({"id", "user_id"})
+# A spreadsheet runs a cell that starts with one of these as a formula; the export prefixes
+# such a value with an apostrophe (which spreadsheets hide) and the import removes it again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+_TRUE, _FALSE = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0", ""}
+_MAX_REPORTED = 20
+
+
+class ImportRejected(ValidationFailed):
+    """A row failed validation; nothing was imported."""
+
+
+class TaskRecord(BaseModel):
+    """One task to import."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Title
+    description: Description | None = None
+    completed: StrictBool = False
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    archived_at: AwareDatetime | None = None
+
+
+def to_document(*, user_id: Any, tasks: list[Row], exported_at: datetime) -> dict[str, Any]:
+    """The JSON export document."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": exported_at.astimezone(UTC).isoformat(),
+        "user_id": str(user_id),
+        "tasks": [_jsonable(task) for task in tasks],
+    }
+
+
+def _jsonable(task: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in CSV_COLUMNS:
+        value = task[column]
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC).isoformat()
+        elif column == "id":
+            value = str(value)
+        out[column] = value
+    return out
+
+
+def to_csv(tasks: list[Row]) -> str:
+    """The CSV export: a header and one record per task (RFC 4180 quoting, CRLF)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for task in tasks:
+        row = _jsonable(task)
+        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_value(text: str) -> str:
+    escaped = len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_STARTS
+    return text[1:] if escaped else text
+
+
+def records_from_document(document: Any) -> list[TaskRecord]:
+    """Validate a JSON import (the export document, or a bare list of tasks)."""
+    if isinstance(document, Mapping):
+        if document.get("format", FORMAT) != FORMAT:
+            raise ImportRejected(f"not a todo export (format {document.get('format')!r})")
+        rows = document.get("tasks")
+    else:
+        rows = document
+    if not isinstance(rows, list):
+        raise ImportRejected('expected a list of tasks (or an export with a "tasks" list)')
+    return _validate(rows)
+
+
+def records_from_csv(text: str) -> list[TaskRecord]:
+    """Validate a CSV import: header with `title`, optional description, completed, timestamps."""
+    # Spreadsheets often start a UTF-8 file with a byte-order mark.
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    header = reader.fieldnames or []
+    if "title" not in header:
+        raise ImportRejected("the CSV needs a header line with a title column")
+    unknown = sorted(set(header) - set(CSV_COLUMNS) - IGNORED)
+    if unknown:
+        raise ImportRejected(f"unknown CSV columns: {', '.join(unknown)}")
+    rows: list[Any] = []
+    for record in reader:
+        if None in record:
+            rows.append({"__extra__": "more values than the header has columns"})
+            continue
+        rows.append({key: _from_csv(key, value) for key, value in record.items()})
+    return _validate(rows)
+
+
+def _from_csv(column: str, value: str | None) -> Any:
+    if value is None:
+        return None
+    if column == "completed":
+        lowered = value.strip().lower()
+        return True if lowered in _TRUE else False if lowered in _FALSE else value
+    if column in {"created_at", "updated_at", "archived_at", "description"} and value == "":
+        return None
+    return _csv_value(value)
+
+
+def _validate(rows: list[Any]) -> list[TaskRecord]:
+    """Every row checked; the first problems reported, each naming its row and field."""
+    if len(rows) > MAX_ROWS:
+        raise ImportRejected(f"too many tasks: {len(rows):,} (at most {MAX_ROWS:,} per import)")
+    records, problems = [], {}
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            problems[f"row {number}"] = ["must be an object with a title"]
+            continue
+        try:
+            records.append(
+                TaskRecord.model_validate({k: v for k, v in row.items() if k not in IGNORED})
+            )
+        except ValidationError as error:
+            for issue in error.errors():
+                field = ".".join(str(part) for part in issue["loc"]) or "row"
+                problems.setdefault(f"row {number}.{field}", []).append(_message(issue))
+        if len(problems) >= _MAX_REPORTED:
+            break
+    if problems:
+        first, messages = next(iter(problems.items()))
+        row, _, field = first.partition(".")
+        where = f"{row}, field {field}" if field else row
+        raise ImportRejected(f"{where}: {messages[0]}; nothing was imported", details=problems)
+    return records
+
+
+def _message(issue: Mapping[str, Any]) -> str:
+    if issue["type"] == "extra_forbidden":
+        return "is not a task field"
+    return str(issue["msg"]).removeprefix("Value error, ")
+
+
+def split(records: Iterable[TaskRecord]) -> tuple[list[TaskRecord], list[TaskRecord]]:
+    """(live, archived) records."""
+    live: list[TaskRecord] = []
+    archived: list[TaskRecord] = []
+    for record in records:
+        (archived if record.archived_at else live).append(record)
+    return live, archived

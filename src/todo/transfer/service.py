@@ -1,0 +1,70 @@
+"""Export a user's tasks (live and archived) and import them back, all or nothing.
+
+Both run as the user (row-level security applies), so an export can only ever contain the
+caller's rows and an import can only ever create the caller's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from todo.db import Database, Transaction
+from todo.transfer import formats, repository
+from todo.transfer.formats import TaskRecord
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    archived: int
+
+
+async def export_json(db: Database, *, user_id: UUID) -> dict[str, Any]:
+    """The user's export document (see `todo.transfer.formats`)."""
+    async with db.transaction(user_id) as tx:
+        tasks = await repository.all_tasks(tx, user_id=user_id)
+    return formats.to_document(user_id=user_id, tasks=tasks, exported_at=datetime.now(UTC))
+
+
+async def export_csv(db: Database, *, user_id: UUID) -> str:
+    """The user's tasks as CSV text."""
+    async with db.transaction(user_id) as tx:
+        tasks = await repository.all_tasks(tx, user_id=user_id)
+    return formats.to_csv(tasks)
+
+
+async def import_json(db: Database, *, user_id: UUID, document: Any) -> ImportResult:
+    """Import a JSON document (already parsed); raises ImportRejected before writing anything."""
+    return await _store(db, user_id, formats.records_from_document(document))
+
+
+async def import_csv(db: Database, *, user_id: UUID, text: str) -> ImportResult:
+    """Import CSV text; raises ImportRejected before writing anything."""
+    return await _store(db, user_id, formats.records_from_csv(text))
+
+
+async def _store(db: Database, user_id: UUID, records: list[TaskRecord]) -> ImportResult:
+    live, archived = formats.split(records)
+    async with db.transaction(user_id) as tx:  # one transaction: all rows or none
+        created = await _insert(tx, user_id, live, archived=False)
+        moved = await _insert(tx, user_id, archived, archived=True)
+    return ImportResult(created=created, archived=moved)
+
+
+async def _insert(
+    tx: Transaction, user_id: UUID, records: list[TaskRecord], *, archived: bool
+) -> int:
+    return await repository.insert_tasks(
+        tx,
+        user_id=user_id,
+        archived=archived,
+        titles=[record.title for record in records],
+        descriptions=[record.description for record in records],
+        completed=[record.completed for record in records],
+        created=[record.created_at for record in records],
+        updated=[record.updated_at for record in records],
+        archived_at=[record.archived_at for record in records],
+    )

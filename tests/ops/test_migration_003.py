@@ -1,0 +1,52 @@
+"""Migration 003: the archive table matches its model and carries the same isolation as tasks."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, pool
+
+from todo import migrate, models
+from todo.db import RUNTIME_ROLE, Database, sqlalchemy_url
+
+
+def test_models_and_migrations_agree(database_url: str) -> None:
+    models.load_all()
+    engine = create_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
+            differences = compare_metadata(context, models.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_downgrade_and_upgrade_again(database_url: str) -> None:
+    migrate.downgrade(database_url, "002")
+    assert migrate.current(database_url) == "002"
+    migrate.upgrade(database_url)
+    assert migrate.current(database_url) == "003"
+
+
+async def test_archive_has_forced_rls_for_the_runtime_role(db: Database) -> None:
+    async with db.owner_transaction() as tx:
+        table = await tx.fetch_one(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE oid = 'tasks_archive'::regclass"
+        )
+        policies = await tx.fetch_all(
+            "SELECT cmd, roles::text[] AS roles, qual, with_check FROM pg_policies "
+            "WHERE tablename = 'tasks_archive'"
+        )
+    assert table == {"relrowsecurity": True, "relforcerowsecurity": True}
+    assert policies == [
+        {
+            "cmd": "ALL",
+            "roles": [RUNTIME_ROLE],
+            "qual": "(user_id = current_user_id())",
+            "with_check": "(user_id = current_user_id())",
+        }
+    ]

@@ -1,0 +1,144 @@
+"""`todo db seed` / `todo db cleanup --synthetic`: exact counts, valid constraints, markers."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+
+from todo.seeding.service import SYNTHETIC_PASSWORD
+
+from .conftest import Cli, Query, last_json
+
+_STRUCTURES = """
+SELECT conname AS name, pg_get_constraintdef(oid) AS definition, convalidated AS valid
+FROM pg_constraint WHERE conrelid = 'tasks'::regclass
+UNION ALL
+SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisvalid
+FROM pg_index WHERE indrelid = 'tasks'::regclass
+ORDER BY 1
+"""
+
+
+def test_seed_loads_exact_counts_with_valid_constraints(cli: Cli, query: Query) -> None:
+    before = query(_STRUCTURES)
+    report = last_json(cli("db", "seed", "--users", "30", "--tasks-per-user", "7", "--json"))
+    assert (report["users"], report["tasks"]) == (30, 210)
+    # tasks started empty: everything was dropped for the load and rebuilt exactly.
+    assert len(report["rebuilt"]) == 7
+    assert query(_STRUCTURES) == before
+    assert all(row["valid"] for row in before)
+
+    counts = query(
+        "SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM accounts) AS accounts,"
+        " (SELECT count(*) FROM tasks) AS tasks,"
+        " (SELECT count(DISTINCT user_id) FROM tasks) AS owners,"
+        " (SELECT count(*) FROM tasks t LEFT JOIN users u ON u.id = t.user_id"
+        "  WHERE u.id IS NULL) AS orphans"
+    )[0]
+    assert counts == {"users": 30, "accounts": 30, "tasks": 210, "owners": 30, "orphans": 0}
+    assert query("SELECT DISTINCT count(*) AS n FROM tasks GROUP BY user_id") == [{"n": 7}]
+    shape = query(
+        "SELECT bool_and(length(trim(title)) > 0 AND length(title) <= 200) AS titles,"
+        " bool_and(description IS NULL OR length(description) <= 1000) AS descriptions,"
+        " bool_and(t.created_at >= u.created_at AND t.updated_at >= t.created_at"
+        "          AND t.updated_at <= now()) AS ordered,"
+        " bool_and(u.created_at > now() - interval '366 days') AS within_a_year,"
+        " count(*) FILTER (WHERE completed) AS completed,"
+        " count(DISTINCT title) AS titles_seen,"
+        " count(*) FILTER (WHERE description LIKE E'%%\\n%%') AS multiline"
+        " FROM tasks t JOIN users u ON u.id = t.user_id"
+    )[0]
+    assert shape["titles"]
+    assert shape["descriptions"]
+    assert shape["ordered"]
+    assert shape["within_a_year"]
+    assert 40 <= shape["completed"] <= 100  # about a third of 210
+    assert shape["titles_seen"] > 30
+    assert shape["multiline"] > 0
+    users = query("SELECT email, name FROM users")
+    assert all(row["email"].endswith("@synthetic.invalid") for row in users)
+    assert len({row["name"] for row in users}) > 10
+
+
+def test_synthetic_users_can_sign_in_with_the_documented_password(cli: Cli, query: Query) -> None:
+    assert cli("db", "seed", "--users", "3", "--tasks-per-user", "1").exit_code == 0
+    accounts = query(
+        "SELECT a.account_id, a.user_id::text AS user_id, a.provider_id, a.password FROM accounts a"
+    )
+    assert len(accounts) == 3
+    assert len({row["password"] for row in accounts}) == 1  # one precomputed hash
+    for account in accounts:
+        assert account["provider_id"] == "credential"
+        assert account["account_id"] == account["user_id"]
+        assert account["password"].startswith("$argon2id$")
+        assert PasswordHasher().verify(account["password"], SYNTHETIC_PASSWORD)
+
+
+def test_refuses_a_database_with_real_users_unless_forced(cli: Cli, query: Query) -> None:
+    real = query("INSERT INTO users (email) VALUES ('real@example.com') RETURNING id")[0]["id"]
+    query("INSERT INTO tasks (user_id, title) VALUES (%s, 'real work')", (real,))
+
+    refused = cli("db", "seed", "--users", "5", "--tasks-per-user", "2")
+    assert refused.exit_code == 1
+    assert "not synthetic" in refused.stderr
+    assert "--force" in refused.stderr
+    assert query("SELECT count(*) AS n FROM users") == [{"n": 1}]
+
+    forced = last_json(
+        cli("db", "seed", "--users", "5", "--tasks-per-user", "2", "--force", "--json")
+    )
+    assert forced["rebuilt"] == []  # tasks was not empty: indexes stayed in place
+    assert query("SELECT count(*) AS n FROM tasks") == [{"n": 11}]
+
+    removed = last_json(cli("db", "cleanup", "--synthetic", "--json"))
+    assert removed == {"synthetic_users_removed": 5, "method": "delete"}
+    assert query("SELECT email FROM users") == [{"email": "real@example.com"}]
+    assert query("SELECT title FROM tasks") == [{"title": "real work"}]
+    assert query("SELECT count(*) AS n FROM accounts") == [{"n": 0}]
+
+
+def test_same_seed_gives_the_same_data_and_seeding_again_appends(cli: Cli, query: Query) -> None:
+    snapshot = (
+        "SELECT u.email, u.name, t.title, t.description, t.completed "
+        "FROM tasks t JOIN users u ON u.id = t.user_id ORDER BY 1, 3, 4, 5"
+    )
+    assert cli("db", "seed", "--users", "4", "--tasks-per-user", "5", "--seed", "7").exit_code == 0
+    first = query(snapshot)
+    assert last_json(cli("db", "cleanup", "--synthetic", "--json"))["method"] == "truncate"
+    assert query("SELECT count(*) AS n FROM tasks") == [{"n": 0}]
+    assert cli("db", "seed", "--users", "4", "--tasks-per-user", "5", "--seed", "7").exit_code == 0
+    assert query(snapshot) == first
+
+    more = last_json(cli("db", "seed", "--users", "3", "--tasks-per-user", "5", "--json"))
+    assert more["first_number"] == 5
+    emails = [row["email"] for row in query("SELECT email FROM users")]
+    numbers = sorted(int(email.split("@")[0].rsplit(".", 1)[1]) for email in emails)
+    assert numbers == list(range(1, 8))
+
+
+def test_a_missing_index_is_repaired_before_loading(cli: Cli, query: Query) -> None:
+    before = query(_STRUCTURES)
+    assert cli("db", "seed", "--users", "2", "--tasks-per-user", "2").exit_code == 0
+    query("DROP INDEX idx_tasks_created_at")  # as a crash in the middle of a rebuild would
+    report = last_json(cli("db", "seed", "--users", "2", "--tasks-per-user", "2", "--json"))
+    assert report["repaired"] == ["idx_tasks_created_at"]
+    assert query(_STRUCTURES) == before
+
+
+def test_without_options_seed_adds_the_demo_data(cli: Cli, query: Query) -> None:
+    result = cli("db", "seed")
+    assert result.exit_code == 0, result.output
+    rows = query(
+        "SELECT t.title, t.completed FROM tasks t JOIN users u ON u.id = t.user_id "
+        "WHERE u.email = 'test@example.com' ORDER BY t.title"
+    )
+    assert len(rows) == 5
+    assert {row["title"] for row in rows if row["completed"]} == {"Exercise", "Read book"}
+
+
+def test_with_real_users_the_indexes_stay_in_place(cli: Cli, query: Query) -> None:
+    query("INSERT INTO users (email) VALUES ('real@example.com')")  # no tasks yet
+    report = last_json(
+        cli("db", "seed", "--users", "3", "--tasks-per-user", "2", "--force", "--json")
+    )
+    assert report["rebuilt"] == []
+    assert query("SELECT count(*) AS n FROM tasks") == [{"n": 6}]
