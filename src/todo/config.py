@@ -62,6 +62,27 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed to call the API from a browser."
     )
 
+    # --- task API ---
+    api_rate_limit_per_minute: int = Field(
+        default=100,
+        ge=0,
+        description="Task API requests one user may make per minute (0: no limit).",
+    )
+    api_rate_limit_per_hour: int = Field(
+        default=1000,
+        ge=0,
+        description="Task API requests one user may make per hour (0: no limit).",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted (1 MB); more gets 413."
+    )
+    jwt_issuer: str | None = Field(
+        default=None, description="When set, API JWTs must carry this `iss`. Unset: not checked."
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="When set, API JWTs must name this `aud`. Unset: not checked."
+    )
+
     @property
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""
