@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from todo import __version__
+from todo.api.mount import mount as mount_api
 from todo.config import Settings, load_settings
 from todo.db import Database
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
     app = FastAPI(title="todo", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
+    mount_api(app, settings=settings, db=db)
 
     @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
