@@ -1,0 +1,206 @@
+"""The contract matrix: two users x every endpoint x (own task, other's task, missing task,
+wrong path user, no credentials), each with its status, its body shape, and nothing changed
+that should not be."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from todo.db import Database
+
+from ..helpers import make_task
+from .support import (
+    User,
+    assert_error,
+    assert_success,
+    assert_task,
+    bearer,
+    eddsa_key,
+    new_session,
+    stored_task,
+)
+
+# name: (method, path after /api/{user}/tasks, body, success status)
+ENDPOINTS: dict[str, tuple[str, str, dict[str, Any] | None, int]] = {
+    "list": ("GET", "", None, 200),
+    "create": ("POST", "", {"title": "Written by the test"}, 201),
+    "get": ("GET", "/{task}", None, 200),
+    "update": ("PUT", "/{task}", {"title": "Changed", "completed": True}, 200),
+    "delete": ("DELETE", "/{task}", None, 204),
+    "toggle": ("PATCH", "/{task}/complete", None, 200),
+}
+WITH_TASK = [name for name, (_, path, _, _) in ENDPOINTS.items() if "{task}" in path]
+
+
+async def call(
+    client: httpx.AsyncClient,
+    endpoint: str,
+    *,
+    path_user: uuid.UUID,
+    task: object,
+    headers: dict[str, str],
+) -> httpx.Response:
+    method, path, body, _ = ENDPOINTS[endpoint]
+    url = f"/api/{path_user}/tasks" + path.format(task=task)
+    return await client.request(method, url, json=body, headers=headers)
+
+
+@pytest.fixture
+async def tasks(db: Database, alice: User, bob: User) -> dict[uuid.UUID, dict[str, Any]]:
+    """One task each (plus a second of bob's, so lists tell the users apart)."""
+    await make_task(db, bob.id, "bob's other")
+    return {
+        alice.id: await make_task(db, alice.id, "alice's", description="hers"),
+        bob.id: await make_task(db, bob.id, "bob's", description="his"),
+    }
+
+
+def _pairs(alice: User, bob: User) -> list[tuple[User, User]]:
+    """Both users take both roles: (actor, other)."""
+    return [(alice, bob), (bob, alice)]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+async def test_own_task(
+    client: httpx.AsyncClient,
+    db: Database,
+    alice: User,
+    bob: User,
+    tasks: dict[uuid.UUID, dict[str, Any]],
+    endpoint: str,
+) -> None:
+    for actor, _ in _pairs(alice, bob):
+        mine = tasks[actor.id]
+        response = await call(
+            client, endpoint, path_user=actor.id, task=mine["id"], headers=actor.auth
+        )
+        data = assert_success(response, ENDPOINTS[endpoint][3])
+        assert "x-ratelimit-remaining" in response.headers
+        if endpoint == "list":
+            assert {task["title"] for task in data} <= {"alice's", "bob's", "bob's other"}
+            for task in data:
+                assert_task(task, user_id=actor.id)
+            assert response.json()["meta"]["total"] == len(data) == (1 if actor is alice else 2)
+        elif endpoint == "delete":
+            assert await stored_task(db, mine["id"]) is None
+        else:
+            assert_task(data, user_id=actor.id)
+            if endpoint != "create":
+                assert data["id"] == str(mine["id"])
+    if endpoint == "toggle":
+        assert (await stored_task(db, tasks[alice.id]["id"]) or {})["completed"] is True
+
+
+@pytest.mark.parametrize("endpoint", WITH_TASK)
+async def test_other_users_task_is_not_found(
+    client: httpx.AsyncClient,
+    db: Database,
+    alice: User,
+    bob: User,
+    tasks: dict[uuid.UUID, dict[str, Any]],
+    endpoint: str,
+) -> None:
+    for actor, other in _pairs(alice, bob):
+        theirs = tasks[other.id]
+        response = await call(
+            client, endpoint, path_user=actor.id, task=theirs["id"], headers=actor.auth
+        )
+        error = assert_error(response, 404, "NOT_FOUND")
+        assert error["message"] == "Task not found"
+        assert await stored_task(db, theirs["id"]) == theirs
+
+
+@pytest.mark.parametrize("endpoint", WITH_TASK)
+async def test_missing_task_is_not_found_the_same_way(
+    client: httpx.AsyncClient,
+    alice: User,
+    bob: User,
+    tasks: dict[uuid.UUID, dict[str, Any]],
+    endpoint: str,
+) -> None:
+    for actor, other in _pairs(alice, bob):
+        missing = await call(
+            client, endpoint, path_user=actor.id, task=uuid.uuid4(), headers=actor.auth
+        )
+        theirs = await call(
+            client, endpoint, path_user=actor.id, task=tasks[other.id]["id"], headers=actor.auth
+        )
+        assert_error(missing, 404, "NOT_FOUND")
+        # Never reveal which: the two answers differ only in their timestamps.
+        assert missing.json()["error"] == theirs.json()["error"]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+async def test_another_users_path_is_forbidden(
+    client: httpx.AsyncClient,
+    db: Database,
+    alice: User,
+    bob: User,
+    tasks: dict[uuid.UUID, dict[str, Any]],
+    endpoint: str,
+) -> None:
+    for actor, other in _pairs(alice, bob):
+        theirs = tasks[other.id]
+        response = await call(
+            client, endpoint, path_user=other.id, task=theirs["id"], headers=actor.auth
+        )
+        assert_error(response, 403, "FORBIDDEN")
+        assert await stored_task(db, theirs["id"]) == theirs
+    async with db.owner_transaction() as tx:
+        assert await tx.fetch_value("SELECT count(*) FROM tasks") == 3
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+async def test_no_credentials_is_unauthorized(
+    client: httpx.AsyncClient,
+    db: Database,
+    alice: User,
+    bob: User,
+    tasks: dict[uuid.UUID, dict[str, Any]],
+    endpoint: str,
+) -> None:
+    for user in (alice, bob):
+        task = tasks[user.id]
+        response = await call(client, endpoint, path_user=user.id, task=task["id"], headers={})
+        assert_error(response, 401, "UNAUTHORIZED")
+        assert "x-ratelimit-limit" not in response.headers
+        assert await stored_task(db, task["id"]) == task
+
+
+async def test_forbidden_and_not_found_hold_for_sessions_and_eddsa_jwts(
+    client: httpx.AsyncClient,
+    db: Database,
+    alice: User,
+    bob: User,
+    tasks: dict[uuid.UUID, dict[str, Any]],
+) -> None:
+    """The matrix's refusals with the other two kinds of credential. With a session the
+    caller is only known in the database, so this is where its identity check shows."""
+    key = await eddsa_key(db)
+    credentials = {
+        "session": bearer(await new_session(db, alice.id)),
+        "eddsa": bearer(key.sign(alice.id)),
+    }
+    bobs = tasks[bob.id]
+    for kind, headers in credentials.items():
+        for endpoint in ENDPOINTS:
+            wrong_path = await call(
+                client, endpoint, path_user=bob.id, task=bobs["id"], headers=headers
+            )
+            assert_error(wrong_path, 403, "FORBIDDEN")
+            if endpoint in WITH_TASK:
+                other = await call(
+                    client, endpoint, path_user=alice.id, task=bobs["id"], headers=headers
+                )
+                assert_error(other, 404, "NOT_FOUND")
+        assert await stored_task(db, bobs["id"]) == bobs, kind
+        mine = await call(
+            client, "get", path_user=alice.id, task=tasks[alice.id]["id"], headers=headers
+        )
+        assert_task(assert_success(mine, 200), user_id=alice.id)
+    async with db.owner_transaction() as tx:
+        assert await tx.fetch_value("SELECT count(*) FROM tasks WHERE user_id = %s", (bob.id,)) == 2
