@@ -48,7 +48,7 @@ class Caller:
         self.path_user_id: UUID | None = None
         self.usage: ratelimit.Usage | None = None
         self.checked = False  # the database has had its say on this credential
-        self.refused = False  # ... and said no (401, 403 or 429)
+        self.refused = False  # ... and refused it (401) or the request (429): nothing to count
 
     @property
     def user_id(self) -> UUID:
@@ -98,5 +98,4 @@ class Caller:
             self.refused = True
             raise RateLimited("Too many requests", retry_after=self.usage.retry_after())
         if self.path_user_id is not None and rows[0]["user_id"] != self.path_user_id:
-            self.refused = True
             raise Forbidden("You can only access your own tasks")
