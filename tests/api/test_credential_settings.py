@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from urllib.parse import quote
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from todo.auth import tokens
-from todo.auth.credentials import PublicKeys
+from todo.auth.credentials import LEEWAY_SECONDS, PublicKeys, Verifier
 from todo.db import Database
+from todo.errors import Unauthorized
 
 from .conftest import MakeClient
 from .support import (
@@ -92,3 +97,44 @@ async def test_unknown_kids_reload_the_keys_at_most_every_few_seconds() -> None:
     now[0] = 170.0  # past the maximum age: reloaded even for a known kid, which is then gone
     assert await cache.get("c") is None
     assert loads == [100.0, 106.0, 170.0]
+
+
+async def test_a_remembered_jwt_still_expires_and_dies_with_its_key() -> None:
+    key = Ed25519PrivateKey.generate()
+    jwk = jwt.algorithms.OKPAlgorithm.to_jwk(key.public_key())
+    keys = {"k1": jwk}
+    mono = [0.0]
+
+    async def load() -> dict[str, str]:
+        return dict(keys)
+
+    now = time.time()
+    wall = [now]
+    verifier = Verifier(
+        secret=SECRET,
+        keys=PublicKeys(load, max_age_seconds=60, clock=lambda: mono[0]),
+        clock=lambda: wall[0],
+    )
+    user = uuid.uuid4()
+    eddsa = jwt.encode(
+        {"sub": str(user), "exp": int(now) + 60}, key, "EdDSA", headers={"kid": "k1"}
+    )
+    short = hs256(user, exp=int(now) + 60)
+
+    async def check(token: str) -> uuid.UUID | None:
+        try:
+            return (
+                await verifier.authenticate(authorization=f"Bearer {token}", cookie=None)
+            ).user_id
+        except Unauthorized:
+            return None
+
+    assert await check(eddsa) == user
+    assert await check(short) == user
+    wall[0] = now + 60 + LEEWAY_SECONDS + 1  # past exp (and the leeway): remembered or not
+    assert await check(short) is None
+    wall[0] = now
+    assert await check(eddsa) == user
+    del keys["k1"]  # the key is retired; once the key cache reloads, its tokens die
+    mono[0] = 61.0
+    assert await check(eddsa) is None

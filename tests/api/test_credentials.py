@@ -156,6 +156,7 @@ FORGED: dict[str, Forgery] = {
     "issued in the future": lambda w: bearer(hs256(w.alice.id, iat=int(time.time()) + 3600)),
     "no sub": lambda w: bearer(hs256(w.alice.id, sub=None)),
     "no exp": lambda w: bearer(hs256(w.alice.id, exp=None)),
+    "exp not a number": lambda w: bearer(hs256(w.alice.id, exp="tomorrow")),
     "sub not a uuid": lambda w: bearer(hs256("alice")),
     "sub not a string": lambda w: bearer(
         jwt.encode({**_claims(w.alice.id), "sub": 42}, SECRET, "HS256")

@@ -34,8 +34,8 @@ class ApiState:
     sweeper: ratelimit.CounterSweeper
 
 
-def get_db(request: Request) -> Database:
-    """The app's database pool."""
+async def get_db(request: Request) -> Database:
+    """The app's database pool. (Async: FastAPI would run a plain function in a thread.)"""
     db: Database = request.app.state.db
     return db
 

@@ -33,6 +33,7 @@ SESSION_COOKIE = "better-auth.session_token"
 SECURE_COOKIE_PREFIX = "__Secure-"
 LEEWAY_SECONDS = 30  # clock skew tolerated on exp / nbf / iat
 MAX_TOKEN_LENGTH = 8192
+VERIFIED_CACHE_SIZE = 10_000
 
 KeyLoader = Callable[[], Awaitable[Mapping[str, str]]]
 """Returns the current public keys: kid -> public JWK as JSON text."""
@@ -117,12 +118,17 @@ class Verifier:
         issuer: str | None = None,
         audience: str | None = None,
         secure_cookie: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._secret = secret
+        self._clock = clock
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self.cookie_name = (SECURE_COOKIE_PREFIX if secure_cookie else "") + SESSION_COOKIE
+        # Clients send the same JWT for its whole life: remember the ones that verified
+        # (token -> subject, expiry, kid) and skip the signature check next time.
+        self._verified: dict[str, tuple[UUID, float, str | None]] = {}
 
     async def authenticate(self, *, authorization: str | None, cookie: str | None) -> Credential:
         """Check the `Authorization` header if there is one, else the session cookie."""
@@ -151,13 +157,31 @@ class Verifier:
         return Credential(session_token_hash=tokens.hash_token(token))
 
     async def _jwt(self, token: str) -> Credential:
+        known = self._verified.get(token)
+        if known is not None:
+            user_id, expires_at, kid = known
+            # Still unexpired, and its signing key still current (an HS256 token has no kid).
+            if self._clock() < expires_at and (kid is None or await self._keys.get(kid)):
+                return Credential(user_id=user_id)
+            del self._verified[token]
+        credential, expires_at, kid = await self._verify_jwt(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        assert credential.user_id is not None
+        self._verified[token] = (credential.user_id, expires_at, kid)
+        return credential
+
+    async def _verify_jwt(self, token: str) -> tuple[Credential, float, str | None]:
+        """The credential, until when it holds (exp plus leeway) and the kid that signed it."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
             raise _refused() from None
         key = await self._key_for(header)
+        # `exp` is checked here against the same clock as remembered tokens, not by PyJWT.
         options: dict[str, Any] = {
             "require": ["exp", "sub"],
+            "verify_exp": False,
             "verify_aud": self._audience is not None,
         }
         try:
@@ -170,11 +194,14 @@ class Verifier:
                 issuer=self._issuer,
                 leeway=LEEWAY_SECONDS,
             )
-            return Credential(user_id=UUID(claims["sub"]))
-        except jwt.ExpiredSignatureError:
-            raise _refused("Credentials expired") from None
+            expires_at = float(claims["exp"]) + LEEWAY_SECONDS
+            user_id = UUID(claims["sub"])
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise _refused() from None
+        if self._clock() >= expires_at:
+            raise _refused("Credentials expired")
+        kid = header.get("kid") if header["alg"] == "EdDSA" else None
+        return Credential(user_id=user_id), expires_at, kid
 
     async def _key_for(self, header: dict[str, Any]) -> Ed25519PublicKey | str:
         """The one key that may have signed a token with this header."""
