@@ -11,7 +11,14 @@ API_RATE_LIMIT_PER_MINUTE=0 API_RATE_LIMIT_PER_HOUR=0 turns them off):
     DATABASE_URL=postgresql://... BETTER_AUTH_SECRET=... API_RATE_LIMIT_PER_MINUTE=0 \\
         API_RATE_LIMIT_PER_HOUR=0 todo serve --port 8000 --workers 2
     DATABASE_URL=postgresql://... BETTER_AUTH_SECRET=... \\
-        python bench/api_load.py --url http://127.0.0.1:8000 --concurrency 50 --seconds 10
+        python bench/api_load.py --url http://127.0.0.1:8000 --concurrency 50 --seconds 10 \\
+        --server-pid "$(pgrep -of 'todo serve')" --postgres-user postgres
+
+With --server-pid (the server's main process; its workers are found below it) and
+--postgres-user (the owner of the local PostgreSQL processes) it also reports the CPU time
+each request cost the server, the database and this client (Linux /proc). On a small machine
+the client's share is large (httpx is not cheap), so "capacity" estimates what the server and
+database alone could serve on all cores: cores / (server + database CPU per request).
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ import argparse
 import asyncio
 import os
 import platform
+import pwd
 import secrets
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import jwt
@@ -47,6 +56,17 @@ class Result:
     latencies: list[float]
     errors: int
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)  # who -> CPU seconds spent
+
+    def cpu_line(self) -> str:
+        done = len(self.latencies) + self.errors
+        if not self.cpu or not done:
+            return ""
+        per = {who: seconds / done * 1e6 for who, seconds in self.cpu.items()}
+        parts = [f"{who} {us:.0f} us" for who, us in per.items()]
+        serving = per.get("server", 0.0) + per.get("postgres", 0.0)
+        capacity = (os.cpu_count() or 1) * 1e6 / serving if serving else 0.0
+        return f"{'':<8} CPU per request: {', '.join(parts)}; capacity ~{capacity:.0f} req/s"
 
     def line(self) -> str:
         done = len(self.latencies)
@@ -124,7 +144,9 @@ SCENARIOS: dict[str, tuple[Call, int]] = {
 }
 
 
-async def drive(url: str, users: list[BenchUser], name: str, seconds: float) -> Result:
+async def drive(
+    url: str, users: list[BenchUser], name: str, seconds: float, meters: Meters | None = None
+) -> Result:
     """Each user's client calls `name` back to back for `seconds`."""
     call, expected = SCENARIOS[name]
     latencies: list[float] = []
@@ -146,9 +168,64 @@ async def drive(url: str, users: list[BenchUser], name: str, seconds: float) -> 
                     errors += 1
                 i += 1
 
+    before = meters.read() if meters else {}
     started = time.perf_counter()
     await asyncio.gather(*(one_client(user) for user in users))
-    return Result(name, latencies, errors, time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    after = meters.read() if meters else {}
+    cpu = {who: after[who] - before[who] for who in before}
+    return Result(name, latencies, errors, elapsed, cpu)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the processes (those that ended meanwhile count as 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split()
+        for child in children:
+            found += _tree(int(child))
+    return found
+
+
+def _owned_by(user: str, name: str) -> list[int]:
+    uid = pwd.getpwnam(user).pw_uid
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid and (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@dataclass
+class Meters:
+    """CPU meters for the server's processes, PostgreSQL's, and this one."""
+
+    server_pid: int | None
+    postgres_user: str | None
+
+    def read(self) -> dict[str, float]:
+        readings = {"client": time.process_time()}
+        if self.server_pid:
+            readings["server"] = _cpu_seconds(_tree(self.server_pid))
+        if self.postgres_user:
+            readings["postgres"] = _cpu_seconds(_owned_by(self.postgres_user, "postgres"))
+        return readings
 
 
 def machine(database_url: str) -> str:
@@ -170,7 +247,10 @@ async def main() -> None:
     parser.add_argument("--tasks", type=int, default=200, help="tasks per user")
     parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
     parser.add_argument("--scenarios", default="list,get,create,toggle")
+    parser.add_argument("--server-pid", type=int, help="the server's main process (Linux)")
+    parser.add_argument("--postgres-user", help="owner of the local PostgreSQL processes")
     args = parser.parse_args()
+    meters = Meters(args.server_pid, args.postgres_user)
     database_url = os.environ["DATABASE_URL"]
     users = seed(
         database_url,
@@ -184,7 +264,10 @@ async def main() -> None:
         print(f"concurrency: {args.concurrency} clients, {args.seconds:.0f} s per scenario")
         for name in args.scenarios.split(","):
             await drive(args.url, users[:2], name, 1.0)  # warm up connections and caches
-            print((await drive(args.url, users, name, args.seconds)).line(), flush=True)
+            result = await drive(args.url, users, name, args.seconds, meters)
+            print(result.line(), flush=True)
+            if result.cpu_line():
+                print(result.cpu_line(), flush=True)
     finally:
         cleanup(database_url, users)
 

@@ -197,6 +197,12 @@ async def test_forged_and_stale_credentials_are_unauthorized(world: World, case:
         assert_error(response, 401, "UNAUTHORIZED")
     created = await client.post(alice.tasks_url(), json={"title": "forged"}, headers=headers)
     assert_error(created, 401, "UNAUTHORIZED")
+    # The credential is judged before the query string or the body.
+    bad_query = await client.get(f"{alice.tasks_url()}?limit=0", headers=headers)
+    assert_error(bad_query, 401, "UNAUTHORIZED")
+    json_headers = headers | {"Content-Type": "application/json"}
+    bad_body = await client.post(alice.tasks_url(), content=b"{", headers=json_headers)
+    assert_error(bad_body, 401, "UNAUTHORIZED")
 
 
 ACCEPTED: dict[str, Forgery] = {
