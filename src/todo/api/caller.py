@@ -10,7 +10,8 @@ the credential's own user.
 
 A request that fails after (or before) its work still counts: the work is rolled back and the
 request is counted again on its own (`count`), which also answers a bad credential with 401
-rather than, say, a 400 about the query string.
+rather than, say, a 400 about the query string. Only what the guard itself refused (401, 429)
+is not counted again: a dead credential has no counter, and a caller over a limit stays there.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ class Caller:
             raise
 
     async def count(self) -> None:
-        """Check the credential and count the request in a transaction of its own, committed
-        even when the check refuses (a refused request still counts)."""
+        """Check the credential and count the request in a transaction of its own. It commits
+        before the verdict is read, so the count stands whatever the verdict (a dead credential
+        has no counter to count on)."""
         async with self._db.transaction(None) as tx:
             rows = await tx.fetch_all(*self._query())
         self._check(rows)

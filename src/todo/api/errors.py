@@ -1,9 +1,10 @@
 """The one place that renders errors of the task API as its error envelope.
 
 Handlers are registered app-wide (Starlette keeps one per exception class) but shape only the
-task API's answers: other paths (`/api/auth`, the web pages) keep the handler that was there
-before, or the framework's default. A more specific DomainError subclass may still get a handler
-of its own (Starlette picks the closest class).
+task API's answers: other paths (`/api/auth`, the web pages) keep the handler that was
+registered before `install`, or else the framework's default (for DomainError, which has none,
+the envelope). A DomainError subclass may still get a handler of its own: Starlette picks the
+closest class, so the accounts' errors can keep Better Auth's shape.
 """
 
 from __future__ import annotations
