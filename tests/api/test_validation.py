@@ -62,12 +62,19 @@ async def test_description(shared: Shared, description: Any, accepted: bool) -> 
     user = shared.alice
     body = {"title": "t", "description": description}
     created = await shared.client.post(user.tasks_url(), json=body, headers=user.auth)
+    task = await make_task(shared.db, user.id, "before", description="before")
+    updated = await shared.client.put(
+        user.tasks_url(task["id"]), json={"description": description}, headers=user.auth
+    )
     if accepted:
-        task = assert_success(created, 201)
-        assert task["description"] == description
-        assert (await stored_task(shared.db, task["id"]) or {})["description"] == description
-    else:
-        assert list(assert_error(created, 400, "VALIDATION_ERROR")["details"]) == ["description"]
+        for response, status in ((created, 201), (updated, 200)):
+            data = assert_success(response, status)
+            assert data["description"] == description
+            assert (await stored_task(shared.db, data["id"]) or {})["description"] == description
+        return
+    for response in (created, updated):
+        assert list(assert_error(response, 400, "VALIDATION_ERROR")["details"]) == ["description"]
+    assert await stored_task(shared.db, task["id"]) == task
 
 
 async def test_missing_title_is_a_field_error(shared: Shared) -> None:
