@@ -19,6 +19,7 @@ import pytest_asyncio
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from todo.auth import repository as auth_repository
 from todo.auth import tokens
 
 from ..helpers import make_user
@@ -228,3 +229,14 @@ ACCEPTED: dict[str, Forgery] = {
 async def test_accepted_credentials(world: World, case: str) -> None:
     response = await world.shared.client.get(world.alice.tasks_url(), headers=ACCEPTED[case](world))
     assert_success(response, 200)
+
+
+async def test_sessions_are_live_exactly_when_find_active_session_says_so(world: World) -> None:
+    """The API checks sessions inside its guard statement; the rule must stay the accounts'."""
+    for token in (world.session, world.expired_session, world.revoked_session, world.gone_session):
+        async with world.shared.db.transaction(None) as tx:
+            found = await auth_repository.find_active_session(
+                tx, token_hash=tokens.hash_token(token)
+            )
+        response = await world.shared.client.get(world.alice.tasks_url(), headers=bearer(token))
+        assert (found is not None) == (response.status_code == 200), token
