@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from todo import __version__, health, migrate
+from todo.api.mount import mount as mount_api
 from todo.auth import api as auth_api
 from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
@@ -38,6 +39,7 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     auth_api.mount(app, settings, db)
+    mount_api(app, settings=settings, db=db)
 
     @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:

@@ -128,10 +128,14 @@ class Settings(BaseSettings):
         default=900, ge=10, le=86400, description="Lifetime of JWTs from /api/auth/token (s)."
     )
     jwt_issuer: str | None = Field(
-        default=None, description="`iss` of issued JWTs. Unset: the base URL's origin."
+        default=None,
+        description="`iss` of issued JWTs; when set, JWTs the API accepts must carry it too. "
+        "Unset: issued with the base URL's origin, not checked.",
     )
     jwt_audience: str | None = Field(
-        default=None, description="`aud` of issued JWTs. Unset: the base URL's origin."
+        default=None,
+        description="`aud` of issued JWTs; when set, JWTs the API accepts must name it too. "
+        "Unset: issued with the base URL's origin, not checked.",
     )
     smtp_host: str | None = Field(
         default=None,
@@ -155,6 +159,21 @@ class Settings(BaseSettings):
         le=30,
         description="Seconds GET /readyz waits for the database (connect, query) before it "
         "answers 503.",
+    )
+
+    # --- task API ---
+    api_rate_limit_per_minute: int = Field(
+        default=100,
+        ge=0,
+        description="Task API requests one user may make per minute (0: no limit).",
+    )
+    api_rate_limit_per_hour: int = Field(
+        default=1000,
+        ge=0,
+        description="Task API requests one user may make per hour (0: no limit).",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted (1 MB); more gets 413."
     )
 
     @property

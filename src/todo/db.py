@@ -10,8 +10,9 @@ and PgBouncer in transaction mode cannot leak an identity from one transaction t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 from uuid import UUID
@@ -36,6 +37,22 @@ Row = dict[str, Any]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Guard:
+    """Statements that ride with a transaction's first round trip, ahead of its own.
+
+    `check` sees the rows of `query` before any later result is handed out, and raises to stop
+    the transaction (which then rolls back). A credential check is the use: it costs no round
+    trip of its own, and it may establish the transaction's identity itself (`set_config` of
+    IDENTITY_SETTING is transaction-local), so the rows a request sees follow from the verified
+    credential in the database. `then` are further statements sent along (housekeeping).
+    """
+
+    query: Query
+    check: Callable[[list[Row]], None]
+    then: tuple[Query, ...] = ()
+
+
 def libpq_url(url: str) -> str:
     """The URL as libpq spells it: no SQLAlchemy `+driver`, `postgresql://` scheme."""
     scheme, rest = url.split("://", 1)
@@ -50,9 +67,15 @@ def sqlalchemy_url(url: str) -> str:
 class Transaction:
     """One open transaction; runs parameterised statements and never commits by itself."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any], prelude: Query | None) -> None:
+    def __init__(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        prelude: Query | None,
+        guard: Guard | None = None,
+    ) -> None:
         self._conn = conn
         self._prelude = prelude
+        self._guard = guard
 
     async def fetch_all(self, query: str, params: Params = ()) -> list[Row]:
         """All rows of one statement, as dicts."""
@@ -87,22 +110,34 @@ class Transaction:
         return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
 
     async def _send(self, queries: list[Query]) -> list[psycopg.AsyncCursor[Row]]:
-        if not queries and self._prelude is None:
-            return []
-        if self._prelude is not None:
-            queries = [self._prelude, *queries]
-            self._prelude = None
-            skip = 1
-        else:
-            skip = 0
-        cursors = [self._conn.cursor(row_factory=rows.dict_row) for _ in queries]
-        if len(queries) == 1:
-            await cursors[0].execute(*queries[0])
-            return cursors[skip:]
+        # The prelude and the guard go out once, in front of the first statements sent.
+        first = [self._prelude] if self._prelude is not None else []
+        guard, self._prelude, self._guard = self._guard, None, None
+        at = len(first)
+        if guard is not None:
+            first += [guard.query, *guard.then]
+        everything = first + queries
+        cursors = [self._conn.cursor(row_factory=rows.dict_row) for _ in everything]
+        try:
+            await self._execute(cursors, everything)
+        except psycopg.Error:
+            # A later statement failed (say, row-level security refused a write): the guard's
+            # verdict, when it has one, explains the failure better than the database error.
+            if guard is not None and cursors[at].description:
+                guard.check(await cursors[at].fetchall())
+            raise
+        if guard is not None:
+            guard.check(await cursors[at].fetchall())
+        return cursors[len(first) :]
+
+    async def _execute(self, cursors: list[psycopg.AsyncCursor[Row]], queries: list[Query]) -> None:
+        if len(queries) <= 1:
+            for cursor, (query, params) in zip(cursors, queries, strict=True):
+                await cursor.execute(query, params)
+            return
         async with self._conn.pipeline():
             for cursor, (query, params) in zip(cursors, queries, strict=True):
                 await cursor.execute(query, params)
-        return cursors[skip:]
 
 
 class Database:
@@ -148,10 +183,14 @@ class Database:
         await self.pool.close()
 
     @asynccontextmanager
-    async def transaction(self, user_id: UUID | None) -> AsyncIterator[Transaction]:
-        """A transaction as the runtime role, seeing only `user_id`'s rows (none if None)."""
+    async def transaction(
+        self, user_id: UUID | None, *, guard: Guard | None = None
+    ) -> AsyncIterator[Transaction]:
+        """A transaction as the runtime role, seeing only `user_id`'s rows (none if None).
+
+        A `guard` is checked with the first round trip (see `Guard`)."""
         identity = "" if user_id is None else str(user_id)
-        async with self._transaction((_PRELUDE, (RUNTIME_ROLE, identity))) as tx:
+        async with self._transaction((_PRELUDE, (RUNTIME_ROLE, identity)), guard) as tx:
             yield tx
 
     @asynccontextmanager
@@ -161,10 +200,12 @@ class Database:
             yield tx
 
     @asynccontextmanager
-    async def _transaction(self, prelude: Query | None) -> AsyncIterator[Transaction]:
+    async def _transaction(
+        self, prelude: Query | None, guard: Guard | None = None
+    ) -> AsyncIterator[Transaction]:
         async with self.pool.connection() as conn:
             try:
-                yield Transaction(conn, prelude)
+                yield Transaction(conn, prelude, guard)
             except BaseException:
                 await conn.rollback()
                 raise

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StrictBool, StrictStr
 from sqlmodel import Field, SQLModel
 
 from todo import models  # noqa: F401  (naming convention before any table is declared)
@@ -22,8 +22,20 @@ def _not_blank(value: str) -> str:
     return value
 
 
-Title = Annotated[str, Field(min_length=1, max_length=TITLE_MAX), AfterValidator(_not_blank)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX)]
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 400, not a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Title = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=TITLE_MAX),
+    AfterValidator(_not_blank),
+    AfterValidator(_storable),
+]
+Description = Annotated[StrictStr, Field(max_length=DESCRIPTION_MAX), AfterValidator(_storable)]
 
 
 class TaskBase(SQLModel):
@@ -83,18 +95,25 @@ class Task(TaskBase, table=True):
 
 
 class TaskCreate(SQLModel):
-    """A new task: a title that is not blank and an optional description. Nothing else."""
+    """A new task: a title that is not blank and an optional description. Nothing else (other
+    fields, `completed` included, are ignored)."""
 
     title: Title
     description: Description | None = None
 
 
-class TaskUpdate(SQLModel):
-    """A partial change; only the fields that were sent are applied."""
+def _no_default(schema: dict[str, Any]) -> None:
+    # An omitted field means "unchanged"; the schema must not claim a null default is allowed.
+    schema.pop("default", None)
 
-    title: Title | None = None
+
+class TaskUpdate(SQLModel):
+    """A partial change; only the fields that were sent are applied. `title` and `completed`
+    may be left out but not set to null; `description: null` clears the description."""
+
+    title: Title = Field(default=None, schema_extra={"json_schema_extra": _no_default})
     description: Description | None = None
-    completed: bool | None = None
+    completed: StrictBool = Field(default=None, schema_extra={"json_schema_extra": _no_default})
 
 
 class TaskPublic(TaskBase):

@@ -1,0 +1,103 @@
+"""The caller of one API request and the request's one transaction.
+
+Checking the credential in the database (does the JWT's user still exist, is the session
+live), making the caller the transaction's row-level security identity, and counting the
+request against the rate limits are one statement (a `Guard`) sent in the same pipeline as the
+request's first statements. A request therefore costs two round trips: its statements, then
+COMMIT. The guard's verdict is read before any other result is used; whatever ran beside it
+is rolled back when it refuses, and row-level security has already confined it to the rows of
+the credential's own user.
+
+A request that fails after (or before) its work still counts: the work is rolled back and the
+request is counted again on its own (`count`), which also answers a bad credential with 401
+rather than, say, a 400 about the query string. Only what the guard itself refused (401, 429)
+is not counted again: a dead credential has no counter, and a caller over a limit stays there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from todo.api import ratelimit, repository
+from todo.auth.credentials import Credential
+from todo.db import Database, Guard, Query, Row, Transaction
+from todo.errors import DomainError, Forbidden, RateLimited, Unauthorized
+
+_CLIENT_ERRORS = (DomainError, RequestValidationError, HTTPException)
+
+
+class Caller:
+    """Who is calling (a checked credential) and which user's tasks the path names."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        credential: Credential,
+        windows: Sequence[ratelimit.Window],
+        sweeper: ratelimit.CounterSweeper,
+    ) -> None:
+        self._db = db
+        self._credential = credential
+        self._windows = windows
+        self._sweeper = sweeper
+        self.path_user_id: UUID | None = None
+        self.usage: ratelimit.Usage | None = None
+        self.checked = False  # the database has had its say on this credential
+        self.refused = False  # ... and refused it (401) or the request (429): nothing to count
+
+    @property
+    def user_id(self) -> UUID:
+        """The user whose tasks the request works on (the path's, confirmed by the guard)."""
+        assert self.path_user_id is not None
+        return self.path_user_id
+
+    def headers(self) -> dict[str, str]:
+        """The rate-limit headers every response to this caller carries."""
+        return self.usage.headers() if self.usage is not None else {}
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """The request's one transaction, its first round trip carrying the guard."""
+        guard = Guard(self._query(), self._check, then=self._sweeper.due())
+        try:
+            async with self._db.transaction(None, guard=guard) as tx:
+                yield tx
+                if not self.checked:
+                    await tx.batch()  # a request that ran no statement is checked all the same
+        except _CLIENT_ERRORS:
+            if not self.refused:
+                await self.count()
+            raise
+
+    async def count(self) -> None:
+        """Check the credential and count the request in a transaction of its own. It commits
+        before the verdict is read, so the count stands whatever the verdict (a dead credential
+        has no counter to count on)."""
+        async with self._db.transaction(None) as tx:
+            rows = await tx.fetch_all(*self._query())
+        self._check(rows)
+
+    def _query(self) -> Query:
+        return repository.caller_check(
+            user_id=self._credential.user_id,
+            session_token_hash=self._credential.session_token_hash,
+            windows=[(window.kind, window.seconds) for window in self._windows],
+        )
+
+    def _check(self, rows: list[Row]) -> None:
+        self.checked = True
+        if not rows:
+            self.refused = True
+            raise Unauthorized("Invalid credentials")
+        self.usage = ratelimit.usage(self._windows, rows)
+        if self.usage is not None and self.usage.blocked_until is not None:
+            self.refused = True
+            raise RateLimited("Too many requests", retry_after=self.usage.retry_after())
+        if self.path_user_id is not None and rows[0]["user_id"] != self.path_user_id:
+            raise Forbidden("You can only access your own tasks")

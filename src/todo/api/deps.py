@@ -1,0 +1,120 @@
+"""FastAPI dependencies of the task API, and their `Annotated` aliases.
+
+Resolution order is the order of checks: credentials (401) first, then the path's user id,
+then the request's transaction (whose first round trip confirms the credential, counts the
+request and makes the caller the row-level security identity), then parameters and body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from fastapi import Depends, Path, Request
+from pydantic import BaseModel, ValidationError
+
+from todo.api import ratelimit
+from todo.api.caller import Caller
+from todo.api.errors import field_messages
+from todo.auth.credentials import Verifier
+from todo.db import Database, Transaction
+from todo.errors import InvalidParameter, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ApiState:
+    """What the task API keeps for the life of the app (on `app.state.api`)."""
+
+    verifier: Verifier
+    windows: tuple[ratelimit.Window, ...]
+    sweeper: ratelimit.CounterSweeper
+
+
+async def get_db(request: Request) -> Database:
+    """The app's database pool. (Async: FastAPI would run a plain function in a thread.)"""
+    db: Database = request.app.state.db
+    return db
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+
+UserIdPath = Annotated[
+    str,
+    Path(
+        description="Your own user id (the `sub` of your JWT, the `user.id` of your session).",
+        json_schema_extra={"format": "uuid"},
+    ),
+]
+
+
+async def current_caller(request: Request, db: DbDep, user_id: UserIdPath) -> Caller:
+    """The caller, with a credential whose cryptography holds (else 401). Whether the database
+    agrees is settled by the request's first round trip (see todo.api.caller)."""
+    api: ApiState = request.app.state.api
+    credential = await api.verifier.authenticate(
+        authorization=request.headers.get("authorization"),
+        cookie=request.cookies.get(api.verifier.cookie_name),
+    )
+    caller = Caller(db=db, credential=credential, windows=api.windows, sweeper=api.sweeper)
+    request.state.caller = caller  # error responses carry the caller's rate-limit headers too
+    try:
+        caller.path_user_id = UUID(user_id)
+    except ValueError:
+        await caller.count()  # a dead credential or an exhausted limit answers first
+        raise InvalidParameter(
+            "Invalid path parameter", details={"user_id": ["must be a UUID"]}
+        ) from None
+    return caller
+
+
+CurrentUser = Annotated[Caller, Depends(current_caller)]
+
+
+async def request_transaction(caller: CurrentUser) -> AsyncIterator[Transaction]:
+    """The request's one transaction; it commits before the response is sent."""
+    async with caller.transaction() as tx:
+        yield tx
+
+
+TxDep = Annotated[Transaction, Depends(request_transaction, scope="function")]
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def json_body(model: type[M]) -> Callable[..., Awaitable[M]]:
+    """A dependency that reads the body as `model`: JSON only, anything else VALIDATION_ERROR.
+
+    It runs inside the request's transaction (it depends on it), so a request with a bad body
+    has had its credential checked and is counted like any other. Fields the model does not
+    know are ignored."""
+
+    async def parse(request: Request, _: TxDep) -> M:
+        if not _is_json(request.headers.get("content-type", "")):
+            raise ValidationFailed(
+                "The body must be JSON",
+                details={"body": ["send Content-Type: application/json and a JSON object"]},
+            )
+        try:
+            return model.model_validate_json(await request.body())
+        except ValidationError as error:
+            raise ValidationFailed(
+                "Invalid request body", details=field_messages(error.errors())
+            ) from None
+
+    return parse
+
+
+def json_body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` for a route whose body `json_body(model)` reads (todo.api.openapi puts
+    the model's schema in the document's components)."""
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}

@@ -1,0 +1,123 @@
+"""The one place that renders errors of the task API as its error envelope.
+
+Handlers are registered app-wide (Starlette keeps one per exception class) but shape only the
+task API's answers: other paths (`/api/auth`, the web pages) keep the handler that was
+registered before `install`, or else the framework's default (for DomainError, which has none,
+the envelope). A DomainError subclass may still get a handler of its own: Starlette picks the
+closest class, so the accounts' errors can keep Better Auth's shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from todo.api import envelope
+from todo.errors import DomainError, InvalidParameter, RateLimited, ValidationFailed
+
+Handler = Callable[[Request, Any], Awaitable[Response]]
+AnyHandler = Callable[[Request, Any], Response | Awaitable[Response]]
+
+_HTTP_CODES = {
+    400: "INVALID_PARAMETER",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    429: "RATE_LIMITED",
+}
+
+
+def is_api_request(request: Request) -> bool:
+    """Whether the request is the task API's (under /api/, but not the accounts' /api/auth)."""
+    path: str = request.scope["path"]
+    return path.startswith("/api/") and not path.startswith("/api/auth/")
+
+
+def _caller_headers(request: Request) -> dict[str, str]:
+    caller = getattr(request.state, "caller", None)
+    return dict(caller.headers()) if caller is not None else {}
+
+
+async def render_domain_error(request: Request, error: DomainError) -> Response:
+    """A DomainError as the envelope, with the caller's rate-limit headers."""
+    headers = _caller_headers(request)
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    return envelope.failure(
+        error.status, error.code, error.message, details=error.details, headers=headers
+    )
+
+
+def field_messages(problems: Iterable[Mapping[str, Any]], *, skip: int = 0) -> dict[str, list[str]]:
+    """Pydantic error entries as {field: [messages]} (`body` for the body as a whole); `skip`
+    drops leading parts of each location (FastAPI's "query", "path", "body")."""
+    details: dict[str, list[str]] = {}
+    for problem in problems:
+        field = ".".join(str(part) for part in problem.get("loc", ())[skip:]) or "body"
+        message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
+        details.setdefault(field, []).append(message)
+    return details
+
+
+def as_domain_error(error: RequestValidationError) -> DomainError:
+    """Query and path problems are INVALID_PARAMETER, body problems VALIDATION_ERROR; either way
+    `details` maps each parameter or field to its messages."""
+    problems = error.errors()
+    details = field_messages(problems, skip=1)
+    if any(tuple(problem.get("loc", ()))[:1] == ("body",) for problem in problems):
+        return ValidationFailed("Invalid request body", details=details)
+    return InvalidParameter("Invalid request parameters", details=details)
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+    return await render_domain_error(request, as_domain_error(error))
+
+
+async def _http_error(request: Request, error: HTTPException) -> Response:
+    code = _HTTP_CODES.get(error.status_code, "ERROR")
+    headers = {**_caller_headers(request), **(error.headers or {})}
+    return envelope.failure(error.status_code, code, str(error.detail), headers=headers)
+
+
+async def _internal_error(request: Request, error: Exception) -> Response:
+    # No details leave the server; Starlette re-raises the error afterwards for the server log.
+    return envelope.failure(500, "INTERNAL_ERROR", "Something went wrong on our side")
+
+
+async def _plain_internal_error(request: Request, error: Exception) -> Response:
+    return PlainTextResponse("Internal Server Error", status_code=500)
+
+
+def _for_api(app: FastAPI, kind: type[Exception], render: Handler, default: Handler) -> None:
+    """Register `render` for task API requests; others keep what they had (or `default`)."""
+    other: AnyHandler = app.exception_handlers.get(kind, default)
+
+    async def handle(request: Request, error: Any) -> Response:
+        if is_api_request(request):
+            return await render(request, error)
+        response = other(request, error)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(kind, handle)
+
+
+def install(app: FastAPI) -> None:
+    """Register the task API's error handlers on `app`."""
+    _for_api(app, DomainError, render_domain_error, render_domain_error)
+    _for_api(app, RequestValidationError, _validation_error, request_validation_exception_handler)
+    _for_api(app, HTTPException, _http_error, http_exception_handler)
+    # Starlette hands the Exception handler to its outermost middleware: unhandled errors.
+    _for_api(app, Exception, _internal_error, _plain_internal_error)

@@ -1,0 +1,57 @@
+"""Request body size limit (ASGI middleware, so it holds for every route)."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from todo.api import envelope, errors
+
+TOO_LARGE = "Request body too large"
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when the streamed body passes the limit. An HTTPException, so
+    that body parsing anywhere lets it through as is; the handlers answer 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"{TOO_LARGE} (at most {max_bytes} bytes)")
+
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes`: at once when Content-Length says so (nothing else runs),
+    otherwise as soon as the bytes received pass the limit (chunked uploads, lying headers)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refusal(scope)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited, send)
+
+    def _refusal(self, scope: Scope) -> Response:
+        error = BodyTooLarge(self.max_bytes)
+        if errors.is_api_request(Request(scope)):
+            return envelope.failure(413, "PAYLOAD_TOO_LARGE", str(error.detail))
+        return PlainTextResponse(str(error.detail), status_code=413)

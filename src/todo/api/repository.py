@@ -1,0 +1,88 @@
+"""SQL for the API's plumbing: the per-request caller check, rate-limit counters, JWT keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from todo.db import IDENTITY_SETTING, Query, Transaction
+
+RATE_KEY_PREFIX = "api:"
+
+# Who is calling: a live session (same rule as todo.auth.repository.find_active_session), or a
+# user who still exists (for a JWT, whose signature was already checked).
+_CALLER_BY_SESSION = (
+    "SELECT user_id FROM sessions WHERE token_hash = %(token_hash)s AND expires_at > now()"
+)
+_CALLER_BY_USER = "SELECT id AS user_id FROM users WHERE id = %(user_id)s"
+
+# One statement: find the caller, make them the transaction's identity (row-level security then
+# shows only their rows, whatever the request asked for), and count the request in each
+# fixed window (one row per user and window kind, restarted in place when a new window begins).
+_GUARD = """
+WITH caller AS ({caller}),
+windows AS (
+    SELECT w.kind,
+           to_timestamp(floor(extract(epoch FROM now()) / w.seconds) * w.seconds) AS started_at
+    FROM unnest(%(kinds)s::text[], %(seconds)s::int[]) AS w(kind, seconds)
+),
+counted AS (
+    INSERT INTO rate_limits AS r (key, window_started_at, hits)
+    SELECT %(prefix)s::text || caller.user_id || ':' || windows.kind, windows.started_at, 1
+    FROM caller CROSS JOIN windows
+    ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN r.window_started_at = excluded.window_started_at
+                    THEN r.hits + 1 ELSE 1 END,
+        window_started_at = excluded.window_started_at
+    RETURNING key, hits, window_started_at
+)
+SELECT caller.user_id,
+       set_config('{identity}', caller.user_id::text, true) AS identity,
+       counted.key, counted.hits,
+       extract(epoch FROM counted.window_started_at)::bigint AS window_started
+FROM caller LEFT JOIN counted ON true
+"""
+_GUARD_BY_SESSION = _GUARD.format(caller=_CALLER_BY_SESSION, identity=IDENTITY_SETTING)
+_GUARD_BY_USER = _GUARD.format(caller=_CALLER_BY_USER, identity=IDENTITY_SETTING)
+
+
+def caller_check(
+    *,
+    user_id: UUID | None,
+    session_token_hash: bytes | None,
+    windows: Sequence[tuple[str, int]],
+) -> Query:
+    """The statement that checks a credential and counts the request.
+
+    Its rows: none when the credential is dead; else one per counted window (kind, seconds)
+    with `user_id`, `key`, `hits` (this request included) and `window_started` (epoch seconds),
+    or a single row with null counters when no window is counted.
+    """
+    params = {
+        "user_id": user_id,
+        "token_hash": session_token_hash,
+        "kinds": [kind for kind, _ in windows],
+        "seconds": [seconds for _, seconds in windows],
+        "prefix": RATE_KEY_PREFIX,
+    }
+    return (_GUARD_BY_SESSION if session_token_hash is not None else _GUARD_BY_USER, params)
+
+
+def sweep_counters(*, older_than_seconds: int, batch: int) -> Query:
+    """Delete up to `batch` API counters whose window began long ago (idle users' rows).
+    Rows another transaction holds are skipped, never waited for."""
+    return (
+        "DELETE FROM rate_limits WHERE key IN ("
+        " SELECT key FROM rate_limits WHERE key LIKE %s"
+        " AND window_started_at < now() - make_interval(secs => %s)"
+        " LIMIT %s FOR UPDATE SKIP LOCKED)",
+        (RATE_KEY_PREFIX + "%", older_than_seconds, batch),
+    )
+
+
+async def current_public_keys(tx: Transaction) -> dict[str, str]:
+    """The JWT signing keys in force: kid -> public JWK (JSON text)."""
+    rows = await tx.fetch_all(
+        "SELECT id, public_key FROM jwks WHERE expires_at IS NULL OR expires_at > now()"
+    )
+    return {str(row["id"]): row["public_key"] for row in rows}

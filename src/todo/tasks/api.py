@@ -1,0 +1,197 @@
+"""The task API: SPEC section 4, under /api/{user_id}/tasks.
+
+Each handler parses its input, calls one service function inside the request's transaction
+(`TxDep`) and shapes the envelope. Reading one task goes through `OwnTask` ("the caller's task
+or 404"); writes are one statement scoped by id and user, whose miss the service reports as the
+same 404, so no write pays for a separate read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from todo.api import envelope
+from todo.api.deps import CurrentUser, TxDep, json_body, json_body_doc
+from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
+from todo.db import Row
+from todo.tasks import service
+from todo.tasks.models import TaskCreate, TaskPublic, TaskUpdate
+from todo.tasks.repository import ListOptions, SortField, SortOrder
+
+PREFIX = "/api/{user_id}/tasks"
+BODY_MODELS = (TaskCreate, TaskUpdate)
+
+
+class TaskEnvelope(BaseModel):
+    data: TaskPublic
+    meta: Meta
+
+
+class TaskListEnvelope(BaseModel):
+    data: list[TaskPublic]
+    meta: ListMeta
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorEnvelope, "description": description}
+
+
+_RATE_HEADERS = {
+    name: {"description": text, "schema": {"type": "integer"}}
+    for name, text in (
+        ("X-RateLimit-Limit", "Requests allowed in your tightest window."),
+        ("X-RateLimit-Remaining", "Requests left in that window."),
+        ("X-RateLimit-Reset", "When that window ends (epoch seconds)."),
+    )
+}
+_COMMON: dict[int | str, dict[str, Any]] = {
+    400: _error("INVALID_PARAMETER: a query or path parameter is invalid (`details` says which)"),
+    401: _error("UNAUTHORIZED: no credentials, or bad or expired ones"),
+    403: _error("FORBIDDEN: the `user_id` in the path is not yours"),
+    413: _error("PAYLOAD_TOO_LARGE: a request body over 1 MB"),
+    429: {
+        **_error("RATE_LIMITED: too many requests; retry after `Retry-After` seconds"),
+        "headers": {
+            **_RATE_HEADERS,
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
+        },
+    },
+    500: _error("INTERNAL_ERROR: something went wrong on the server"),
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: _error("NOT_FOUND: no such task among yours"),
+}
+_BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: _error(
+        "VALIDATION_ERROR: the body is not valid JSON or breaks a rule (`details` maps each "
+        "field to its messages); INVALID_PARAMETER: a path parameter is invalid"
+    ),
+}
+
+
+def _ok(description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description, "headers": _RATE_HEADERS}}
+
+
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=_COMMON)
+
+TaskId = Annotated[UUID, Path(description="The task's id.")]
+
+
+async def own_task(tx: TxDep, caller: CurrentUser, task_id: TaskId) -> Row:
+    """The caller's task named in the path, or 404 (someone else's task looks the same)."""
+    return await service.get_task(tx, user_id=caller.user_id, task_id=task_id)
+
+
+OwnTask = Annotated[Row, Depends(own_task)]
+NewTask = Annotated[TaskCreate, Depends(json_body(TaskCreate))]
+TaskChange = Annotated[TaskUpdate, Depends(json_body(TaskUpdate))]
+
+
+def public(row: Row) -> dict[str, Any]:
+    """A task row as the API shows it, timestamps in UTC."""
+    return {
+        **row,
+        "created_at": row["created_at"].astimezone(UTC),
+        "updated_at": row["updated_at"].astimezone(UTC),
+    }
+
+
+@router.get(
+    "",
+    summary="List your tasks",
+    response_model=TaskListEnvelope,
+    responses=_ok("A page of your tasks; `meta.total` counts all that match."),
+)
+async def list_tasks(
+    caller: CurrentUser,
+    tx: TxDep,
+    completed: Annotated[
+        bool | None, Query(description="Only done (true) or only open (false) tasks.")
+    ] = None,
+    sort: Annotated[SortField, Query(description="The field to order by.")] = "created_at",
+    order: Annotated[SortOrder, Query(description="Ascending or descending.")] = "desc",
+    limit: Annotated[
+        int,
+        Query(ge=service.LIMIT_MIN, le=service.LIMIT_MAX, description="Page size."),
+    ] = service.LIMIT_DEFAULT,
+    offset: Annotated[
+        int, Query(ge=0, le=service.OFFSET_MAX, description="Matching tasks to skip.")
+    ] = 0,
+) -> Response:
+    options = ListOptions(completed=completed, sort=sort, order=order, limit=limit, offset=offset)
+    page = await service.list_tasks(tx, user_id=caller.user_id, options=options)
+    return envelope.success(
+        [public(row) for row in page.rows],
+        headers=caller.headers(),
+        meta={"total": page.total, "limit": limit, "offset": offset},
+    )
+
+
+@router.post(
+    "",
+    summary="Create a task",
+    status_code=201,
+    response_model=TaskEnvelope,
+    responses={
+        201: {"description": "The new task (open).", "headers": _RATE_HEADERS},
+        **_BAD_BODY,
+    },
+    openapi_extra=json_body_doc(TaskCreate),
+)
+async def create_task(caller: CurrentUser, tx: TxDep, new: NewTask) -> Response:
+    row = await service.create_task(tx, user_id=caller.user_id, new=new)
+    return envelope.success(public(row), status=201, headers=caller.headers())
+
+
+@router.get(
+    "/{task_id}",
+    summary="Get one of your tasks",
+    response_model=TaskEnvelope,
+    responses={**_ok("The task."), **_NOT_FOUND},
+)
+async def get_task(caller: CurrentUser, task: OwnTask) -> Response:
+    return envelope.success(public(task), headers=caller.headers())
+
+
+@router.put(
+    "/{task_id}",
+    summary="Change a task (only the fields sent)",
+    response_model=TaskEnvelope,
+    responses={**_ok("The changed task."), **_BAD_BODY, **_NOT_FOUND},
+    openapi_extra=json_body_doc(TaskUpdate),
+)
+async def update_task(
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, change: TaskChange
+) -> Response:
+    row = await service.update_task(tx, user_id=caller.user_id, task_id=task_id, change=change)
+    return envelope.success(public(row), headers=caller.headers())
+
+
+@router.delete(
+    "/{task_id}",
+    summary="Delete a task",
+    status_code=204,
+    response_class=Response,
+    responses={204: {"description": "Deleted.", "headers": _RATE_HEADERS}, **_NOT_FOUND},
+)
+async def delete_task(caller: CurrentUser, tx: TxDep, task_id: TaskId) -> Response:
+    await service.delete_task(tx, user_id=caller.user_id, task_id=task_id)
+    return envelope.empty(headers=caller.headers())
+
+
+@router.patch(
+    "/{task_id}/complete",
+    summary="Toggle a task between done and open",
+    response_model=TaskEnvelope,
+    responses={**_ok("The task, toggled."), **_NOT_FOUND},
+)
+async def toggle_task(caller: CurrentUser, tx: TxDep, task_id: TaskId) -> Response:
+    row = await service.toggle_task(tx, user_id=caller.user_id, task_id=task_id)
+    return envelope.success(public(row), headers=caller.headers())

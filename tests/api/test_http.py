@@ -1,0 +1,218 @@
+"""HTTP plumbing: the 1 MB body limit, CORS, the OpenAPI document and docs, error envelopes for
+what is not a route and for server errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from todo.tasks import service
+
+from .conftest import MakeClient
+from .support import ORIGIN, User, api_settings, assert_error, assert_success
+
+MB = 1_048_576
+
+
+def _title_body(size: int) -> bytes:
+    """A JSON body of exactly `size` bytes (a long title, so it is refused if it arrives)."""
+    frame = b'{"title": ""}'
+    return frame[:-2] + b"x" * (size - len(frame)) + frame[-2:]
+
+
+async def test_bodies_over_1_mb_are_refused(client: httpx.AsyncClient, alice: User) -> None:
+    at_limit = await client.post(alice.tasks_url(), content=_title_body(MB), headers=alice.auth)
+    assert_error(at_limit, 400, "VALIDATION_ERROR")  # read and judged on its merits
+    headers = alice.auth | {"Content-Type": "application/json"}
+    for method in ("POST", "PUT", "PATCH", "GET"):
+        url = alice.tasks_url() if method in ("POST", "GET") else alice.tasks_url("x")
+        response = await client.request(method, url, content=_title_body(MB + 1), headers=headers)
+        assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+async def test_a_streamed_body_is_cut_off_past_the_limit(
+    make_client: MakeClient, alice: User
+) -> None:
+    client = await make_client(api_settings(max_body_bytes=1000))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(20):
+            yield b"x" * 100  # no Content-Length: only the bytes received tell
+        yield b'"}'
+
+    headers = alice.auth | {"Content-Type": "application/json"}
+    response = await client.post(alice.tasks_url(), content=chunks(), headers=headers)
+    assert "content-length" not in response.request.headers
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    small = await client.post(alice.tasks_url(), json={"title": "fits"}, headers=alice.auth)
+    assert_success(small, 201)
+
+
+async def test_the_body_limit_holds_outside_the_task_api_too(client: httpx.AsyncClient) -> None:
+    response = await client.post("/healthz", content=b"x" * (MB + 1))
+    assert response.status_code == 413
+    assert "error" not in response.text  # other paths keep their own error shape
+
+
+PREFLIGHT = {
+    "Access-Control-Request-Method": "PUT",
+    "Access-Control-Request-Headers": "authorization, content-type",
+}
+
+
+async def test_cors_preflight_from_an_allowed_origin(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    response = await client.options(alice.tasks_url("x"), headers={"Origin": ORIGIN, **PREFLIGHT})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert "PUT" in response.headers["access-control-allow-methods"]
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+async def test_cors_preflight_from_another_origin_is_refused(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    response = await client.options(
+        alice.tasks_url("x"), headers={"Origin": "https://evil.example", **PREFLIGHT}
+    )
+    assert response.status_code == 400
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_cors_answers_expose_the_rate_limit_headers(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    allowed = await client.get(alice.tasks_url(), headers=alice.auth | {"Origin": ORIGIN})
+    assert allowed.headers["access-control-allow-origin"] == ORIGIN
+    exposed = {
+        h.strip().lower() for h in allowed.headers["access-control-expose-headers"].split(",")
+    }
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= exposed
+    assert {"retry-after", "set-auth-token"} <= exposed
+    other = await client.get(
+        alice.tasks_url(), headers=alice.auth | {"Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in other.headers
+    # Error answers carry CORS headers too, or a browser could not read them.
+    refused = await client.get(alice.tasks_url(), headers={"Origin": ORIGIN})
+    assert refused.status_code == 401
+    assert refused.headers["access-control-allow-origin"] == ORIGIN
+
+
+async def test_unknown_paths_and_methods_answer_in_the_envelope(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    assert_error(await client.get("/api/nothing/here", headers=alice.auth), 404, "NOT_FOUND")
+    response = await client.post(alice.tasks_url("x"), headers=alice.auth)
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_server_errors_are_500_without_details(
+    make_client: MakeClient, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "list_tasks", broken)
+    client = await make_client(raise_app_exceptions=False)
+    response = await client.get(alice.tasks_url(), headers=alice.auth)
+    error = assert_error(response, 500, "INTERNAL_ERROR")
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    assert "details" not in error
+
+
+async def test_answers_are_not_cached(client: httpx.AsyncClient, alice: User) -> None:
+    for response in (
+        await client.get(alice.tasks_url(), headers=alice.auth),
+        await client.get(alice.tasks_url()),
+    ):
+        assert response.headers["cache-control"] == "no-store"
+
+
+LIST, ONE = "/api/{user_id}/tasks", "/api/{user_id}/tasks/{task_id}"
+ANY = {"400", "401", "403", "413", "429", "500"}  # every route can answer these
+ROUTES = {
+    (LIST, "get"): ANY | {"200"},
+    (LIST, "post"): ANY | {"201"},
+    (ONE, "get"): ANY | {"200", "404"},
+    (ONE, "put"): ANY | {"200", "404"},
+    (ONE, "delete"): ANY | {"204", "404"},
+    (ONE + "/complete", "patch"): ANY | {"200", "404"},
+}
+
+
+async def test_openapi_states_every_route_and_its_codes(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    paths = document["paths"]
+    found = {
+        (path, method)
+        for path, ops in paths.items()
+        if path.startswith("/api/{user_id}")
+        for method in ops
+    }
+    assert found == set(ROUTES)
+    schemas = document["components"]["schemas"]
+    for (path, method), codes in ROUTES.items():
+        operation = paths[path][method]
+        assert set(operation["responses"]) == codes, (path, method)
+        for code, answer in operation["responses"].items():
+            if code.startswith(("4", "5")):
+                assert answer["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+        assert operation["security"] == [{"bearer": []}, {"sessionCookie": []}]
+        parameters = {p["name"]: p for p in operation["parameters"]}
+        assert parameters["user_id"]["schema"]["format"] == "uuid"
+        if "{task_id}" in path:
+            assert parameters["task_id"]["schema"]["format"] == "uuid"
+    assert "422" not in json.dumps(
+        {path: ops for path, ops in paths.items() if path.startswith("/api/{user_id}")}
+    )
+    listing = {p["name"]: p["schema"] for p in paths[LIST]["get"]["parameters"]}
+    assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (
+        service.LIMIT_MIN,
+        service.LIMIT_MAX,
+    )
+    assert listing["limit"]["default"] == 50
+    assert listing["offset"]["minimum"] == 0
+    assert listing["sort"]["enum"] == ["created_at", "updated_at", "title"]
+    assert listing["order"]["enum"] == ["asc", "desc"]
+    bodies = {
+        method: paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        for path, method in (
+            ("/api/{user_id}/tasks", "post"),
+            ("/api/{user_id}/tasks/{task_id}", "put"),
+        )
+    }
+    assert bodies == {
+        "post": "#/components/schemas/TaskCreate",
+        "put": "#/components/schemas/TaskUpdate",
+    }
+    assert schemas["TaskCreate"]["properties"]["title"]["maxLength"] == 200
+    assert schemas["TaskCreate"]["required"] == ["title"]
+    assert "required" not in schemas["TaskUpdate"]
+    assert schemas["TaskUpdate"]["properties"]["title"]["type"] == "string"  # never null
+    assert set(schemas["TaskPublic"]["properties"]) == {
+        "id",
+        "user_id",
+        "title",
+        "description",
+        "completed",
+        "created_at",
+        "updated_at",
+    }
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "sessionCookie"}
+
+
+async def test_interactive_docs(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text
+    assert "/openapi.json" in response.text
