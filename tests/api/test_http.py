@@ -145,6 +145,8 @@ ROUTES = {
     (ONE, "put"): ANY | {"200", "404"},
     (ONE, "delete"): ANY | {"204", "404"},
     (ONE + "/complete", "patch"): ANY | {"200", "404"},
+    ("/api/{user_id}/export", "get"): ANY | {"200"},
+    ("/api/{user_id}/import", "post"): ANY | {"201"},
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -34,6 +35,12 @@ async def _alice_with_history(db: Database) -> UUID:
     return alice
 
 
+async def _as(db: Database, user: UUID, call: Callable[..., Awaitable[Any]], **kw: Any) -> Any:
+    """Run a transfer service call in a transaction of the user's, as the API does."""
+    async with db.transaction(user) as tx:
+        return await call(tx, user_id=user, **kw)
+
+
 def _comparable(document: dict[str, Any]) -> list[tuple[Any, ...]]:
     return sorted(tuple(task[field] for field in _FIELDS) for task in document["tasks"])
 
@@ -42,16 +49,16 @@ async def test_json_export_then_import_reproduces_the_tasks(db: Database) -> Non
     alice = await _alice_with_history(db)
     bob = await make_user(db, "bob@example.com")
     await make_task(db, bob, "bob's own")
-    exported = await service.export_json(db, user_id=alice)
+    exported = await _as(db, alice, service.export_json)
     assert len(exported["tasks"]) == 4
     assert sum(task["archived_at"] is not None for task in exported["tasks"]) == 1
     assert "bob's own" not in json.dumps(exported)
 
     newcomer = await make_user(db, "new@example.com")
     sent = json.loads(json.dumps(exported))  # as it would travel over HTTP
-    result = await service.import_json(db, user_id=newcomer, document=sent)
+    result = await _as(db, newcomer, service.import_json, document=sent)
     assert (result.created, result.archived) == (3, 1)
-    again = await service.export_json(db, user_id=newcomer)
+    again = await _as(db, newcomer, service.export_json)
     assert _comparable(again) == _comparable(exported)
     assert {task["id"] for task in again["tasks"]}.isdisjoint(
         task["id"] for task in exported["tasks"]
@@ -60,15 +67,15 @@ async def test_json_export_then_import_reproduces_the_tasks(db: Database) -> Non
 
 async def test_csv_export_then_import_reproduces_the_tasks(db: Database) -> None:
     alice = await _alice_with_history(db)
-    text = await service.export_csv(db, user_id=alice)
+    text = await _as(db, alice, service.export_csv)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [row["title"] for row in rows if row["title"].startswith("'")] == ["'=SUM(A1:A3)"]
 
     newcomer = await make_user(db, "new@example.com")
-    result = await service.import_csv(db, user_id=newcomer, text=text)
+    result = await _as(db, newcomer, service.import_csv, text=text)
     assert (result.created, result.archived) == (3, 1)
-    before = await service.export_json(db, user_id=alice)
-    after = await service.export_json(db, user_id=newcomer)
+    before = await _as(db, alice, service.export_json)
+    after = await _as(db, newcomer, service.export_json)
     assert _comparable(after) == _comparable(before)
 
 
@@ -79,9 +86,9 @@ async def test_a_simple_csv_with_title_description_completed(db: Database) -> No
         "Buy milk,,false\r\n"
         '"Call mom","Sunday,\nafter lunch",yes\r\n'
     )
-    result = await service.import_csv(db, user_id=user, text=text)
+    result = await _as(db, user, service.import_csv, text=text)
     assert (result.created, result.archived) == (2, 0)
-    tasks = (await service.export_json(db, user_id=user))["tasks"]
+    tasks = (await _as(db, user, service.export_json))["tasks"]
     assert sorted((t["title"], t["description"], t["completed"]) for t in tasks) == [
         ("Buy milk", None, False),
         ("Call mom", "Sunday,\nafter lunch", True),
@@ -112,11 +119,11 @@ async def test_a_bad_json_row_rejects_the_whole_import(
 ) -> None:
     user = await make_user(db, "strict@example.com")
     with pytest.raises(formats.ImportRejected) as rejected:
-        await service.import_json(db, user_id=user, document={"tasks": payload})
+        await _as(db, user, service.import_json, document={"tasks": payload})
     assert rejected.value.message.startswith(message)
     assert "nothing was imported" in rejected.value.message
     assert rejected.value.details
-    assert (await service.export_json(db, user_id=user))["tasks"] == []
+    assert (await _as(db, user, service.export_json))["tasks"] == []
 
 
 @pytest.mark.parametrize(
@@ -134,18 +141,18 @@ async def test_a_bad_csv_row_rejects_the_whole_import(
 ) -> None:
     user = await make_user(db, "strict@example.com")
     with pytest.raises(formats.ImportRejected, match=message):
-        await service.import_csv(db, user_id=user, text=text)
-    assert (await service.export_json(db, user_id=user))["tasks"] == []
+        await _as(db, user, service.import_csv, text=text)
+    assert (await _as(db, user, service.export_json))["tasks"] == []
 
 
 async def test_ids_are_ignored_and_too_many_rows_are_refused(db: Database) -> None:
     user = await make_user(db, "ids@example.com")
     other = "00000000-0000-4000-8000-000000000000"
-    result = await service.import_json(
-        db, user_id=user, document=[{"id": other, "user_id": other, "title": "mine"}]
+    result = await _as(
+        db, user, service.import_json, document=[{"id": other, "user_id": other, "title": "mine"}]
     )
     assert result.created == 1
-    tasks = (await service.export_json(db, user_id=user))["tasks"]
+    tasks = (await _as(db, user, service.export_json))["tasks"]
     assert [task["id"] for task in tasks] != [other]
     with pytest.raises(formats.ImportRejected, match="too many tasks"):
-        await service.import_json(db, user_id=user, document=[{"title": "t"}] * 10_001)
+        await _as(db, user, service.import_json, document=[{"title": "t"}] * 10_001)

@@ -12,6 +12,7 @@ from todo.auth.credentials import KeyLoader, PublicKeys, Verifier
 from todo.config import Settings
 from todo.db import Database
 from todo.tasks import api as tasks_api
+from todo.transfer import api as transfer_api
 
 # What a browser script may read from a cross-origin answer.
 EXPOSED_HEADERS = [
@@ -48,6 +49,7 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         sweeper=ratelimit.CounterSweeper(),
     )
     app.include_router(tasks_api.router)
+    app.include_router(transfer_api.router)
     errors.install(app)
     # Added last = outermost: CORS headers reach every answer, a 413 included.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -60,4 +62,4 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
-    openapi.install(app, prefix=tasks_api.PREFIX, bodies=tasks_api.BODY_MODELS)
+    openapi.install(app, prefix="/api/{user_id}/", bodies=tasks_api.BODY_MODELS)

@@ -38,11 +38,11 @@ class TaskListEnvelope(BaseModel):
     meta: ListMeta
 
 
-def _error(description: str) -> dict[str, Any]:
+def error_doc(description: str) -> dict[str, Any]:
     return {"model": ErrorEnvelope, "description": description}
 
 
-_RATE_HEADERS = {
+RATE_HEADERS = {
     name: {"description": text, "schema": {"type": "integer"}}
     for name, text in (
         ("X-RateLimit-Limit", "Requests allowed in your tightest window."),
@@ -50,25 +50,27 @@ _RATE_HEADERS = {
         ("X-RateLimit-Reset", "When that window ends (epoch seconds)."),
     )
 }
-_COMMON: dict[int | str, dict[str, Any]] = {
-    400: _error("INVALID_PARAMETER: a query or path parameter is invalid (`details` says which)"),
-    401: _error("UNAUTHORIZED: no credentials, or bad or expired ones"),
-    403: _error("FORBIDDEN: the `user_id` in the path is not yours"),
-    413: _error("PAYLOAD_TOO_LARGE: a request body over 1 MB"),
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: error_doc(
+        "INVALID_PARAMETER: a query or path parameter is invalid (`details` says which)"
+    ),
+    401: error_doc("UNAUTHORIZED: no credentials, or bad or expired ones"),
+    403: error_doc("FORBIDDEN: the `user_id` in the path is not yours"),
+    413: error_doc("PAYLOAD_TOO_LARGE: a request body over 1 MB"),
     429: {
-        **_error("RATE_LIMITED: too many requests; retry after `Retry-After` seconds"),
+        **error_doc("RATE_LIMITED: too many requests; retry after `Retry-After` seconds"),
         "headers": {
-            **_RATE_HEADERS,
+            **RATE_HEADERS,
             "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}},
         },
     },
-    500: _error("INTERNAL_ERROR: something went wrong on the server"),
+    500: error_doc("INTERNAL_ERROR: something went wrong on the server"),
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: _error("NOT_FOUND: no such task among yours"),
+    404: error_doc("NOT_FOUND: no such task among yours"),
 }
 _BAD_BODY: dict[int | str, dict[str, Any]] = {
-    400: _error(
+    400: error_doc(
         "VALIDATION_ERROR: the body is not valid JSON or breaks a rule (`details` maps each "
         "field to its messages); INVALID_PARAMETER: a path parameter is invalid"
     ),
@@ -76,10 +78,10 @@ _BAD_BODY: dict[int | str, dict[str, Any]] = {
 
 
 def _ok(description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": description, "headers": _RATE_HEADERS}}
+    return {200: {"description": description, "headers": RATE_HEADERS}}
 
 
-router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=_COMMON)
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=COMMON_RESPONSES)
 
 TaskId = Annotated[UUID, Path(description="The task's id.")]
 
@@ -140,7 +142,7 @@ async def list_tasks(
     status_code=201,
     response_model=TaskEnvelope,
     responses={
-        201: {"description": "The new task (open).", "headers": _RATE_HEADERS},
+        201: {"description": "The new task (open).", "headers": RATE_HEADERS},
         **_BAD_BODY,
     },
     openapi_extra=json_body_doc(TaskCreate),
@@ -179,7 +181,7 @@ async def update_task(
     summary="Delete a task",
     status_code=204,
     response_class=Response,
-    responses={204: {"description": "Deleted.", "headers": _RATE_HEADERS}, **_NOT_FOUND},
+    responses={204: {"description": "Deleted.", "headers": RATE_HEADERS}, **_NOT_FOUND},
 )
 async def delete_task(caller: CurrentUser, tx: TxDep, task_id: TaskId) -> Response:
     await service.delete_task(tx, user_id=caller.user_id, task_id=task_id)

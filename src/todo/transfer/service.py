@@ -1,7 +1,8 @@
 """Export a user's tasks (live and archived) and import them back, all or nothing.
 
-Both run as the user (row-level security applies), so an export can only ever contain the
-caller's rows and an import can only ever create the caller's rows.
+Both run in the caller's transaction (row-level security applies), so an export can only ever
+contain the caller's rows and an import can only ever create the caller's rows; an import is
+all or nothing because the transaction is.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from todo.db import Database, Transaction
+from todo.db import Transaction
 from todo.transfer import formats, repository
 from todo.transfer.formats import TaskRecord
 
@@ -22,35 +23,31 @@ class ImportResult:
     archived: int
 
 
-async def export_json(db: Database, *, user_id: UUID) -> dict[str, Any]:
+async def export_json(tx: Transaction, *, user_id: UUID) -> dict[str, Any]:
     """The user's export document (see `todo.transfer.formats`)."""
-    async with db.transaction(user_id) as tx:
-        tasks = await repository.all_tasks(tx, user_id=user_id)
+    tasks = await repository.all_tasks(tx, user_id=user_id)
     return formats.to_document(user_id=user_id, tasks=tasks, exported_at=datetime.now(UTC))
 
 
-async def export_csv(db: Database, *, user_id: UUID) -> str:
+async def export_csv(tx: Transaction, *, user_id: UUID) -> str:
     """The user's tasks as CSV text."""
-    async with db.transaction(user_id) as tx:
-        tasks = await repository.all_tasks(tx, user_id=user_id)
-    return formats.to_csv(tasks)
+    return formats.to_csv(await repository.all_tasks(tx, user_id=user_id))
 
 
-async def import_json(db: Database, *, user_id: UUID, document: Any) -> ImportResult:
+async def import_json(tx: Transaction, *, user_id: UUID, document: Any) -> ImportResult:
     """Import a JSON document (already parsed); raises ImportRejected before writing anything."""
-    return await _store(db, user_id, formats.records_from_document(document))
+    return await _store(tx, user_id, formats.records_from_document(document))
 
 
-async def import_csv(db: Database, *, user_id: UUID, text: str) -> ImportResult:
+async def import_csv(tx: Transaction, *, user_id: UUID, text: str) -> ImportResult:
     """Import CSV text; raises ImportRejected before writing anything."""
-    return await _store(db, user_id, formats.records_from_csv(text))
+    return await _store(tx, user_id, formats.records_from_csv(text))
 
 
-async def _store(db: Database, user_id: UUID, records: list[TaskRecord]) -> ImportResult:
+async def _store(tx: Transaction, user_id: UUID, records: list[TaskRecord]) -> ImportResult:
     live, archived = formats.split(records)
-    async with db.transaction(user_id) as tx:  # one transaction: all rows or none
-        created = await _insert(tx, user_id, live, archived=False)
-        moved = await _insert(tx, user_id, archived, archived=True)
+    created = await _insert(tx, user_id, live, archived=False)
+    moved = await _insert(tx, user_id, archived, archived=True)
     return ImportResult(created=created, archived=moved)
 
 

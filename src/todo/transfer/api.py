@@ -1,0 +1,135 @@
+"""A user's export and import over HTTP: GET /api/{user_id}/export, POST /api/{user_id}/import.
+
+The export is the document itself (a download), not wrapped in the API's envelope, so that the
+file a user saves is exactly what the import takes back.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from todo.api import envelope
+from todo.api.deps import CurrentUser, TxDep
+from todo.api.envelope import Meta
+from todo.errors import ValidationFailed
+from todo.tasks.api import COMMON_RESPONSES, RATE_HEADERS, error_doc
+from todo.transfer import service
+
+router = APIRouter(prefix="/api/{user_id}", tags=["export and import"], responses=COMMON_RESPONSES)
+
+ExportFormat = Literal["json", "csv"]
+
+
+class ImportCounts(BaseModel):
+    created: int
+    archived: int
+
+
+class ImportEnvelope(BaseModel):
+    data: ImportCounts
+    meta: Meta
+
+
+def _download(body: str, *, media_type: str, extension: str, headers: dict[str, str]) -> Response:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    disposition = f'attachment; filename="todo-export-{stamp}.{extension}"'
+    return Response(
+        body,
+        media_type=media_type,
+        headers={**headers, **envelope.NO_STORE, "Content-Disposition": disposition},
+    )
+
+
+@router.get(
+    "/export",
+    summary="Export all your tasks, live and archived",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A download: the JSON export document, or CSV with the columns "
+            "title, description, completed, created_at, updated_at, archived_at.",
+            "content": {"application/json": {}, "text/csv": {}},
+            "headers": RATE_HEADERS,
+        }
+    },
+)
+async def export_tasks(
+    caller: CurrentUser,
+    tx: TxDep,
+    format: Annotated[ExportFormat, Query(description="json (default) or csv.")] = "json",
+) -> Response:
+    if format == "csv":
+        text = await service.export_csv(tx, user_id=caller.user_id)
+        return _download(
+            text, media_type="text/csv; charset=utf-8", extension="csv", headers=caller.headers()
+        )
+    document = await service.export_json(tx, user_id=caller.user_id)
+    body = json.dumps(document, ensure_ascii=False, indent=2, default=str)
+    return _download(
+        body, media_type="application/json", extension="json", headers=caller.headers()
+    )
+
+
+async def _read_import(request: Request) -> tuple[str, Any]:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            "The body is not UTF-8 text", details={"body": ["send UTF-8 encoded JSON or CSV"]}
+        ) from None
+    if media_type == "text/csv":
+        return "csv", text
+    if media_type == "application/json":
+        try:
+            return "json", json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValidationFailed(
+                "The body is not valid JSON", details={"body": [str(error)]}
+            ) from None
+    raise ValidationFailed(
+        "Unsupported body",
+        details={"body": ["send Content-Type: application/json (an export) or text/csv"]},
+    )
+
+
+@router.post(
+    "/import",
+    summary="Import tasks from an export (JSON) or a CSV file, all or nothing",
+    status_code=201,
+    response_model=ImportEnvelope,
+    responses={
+        201: {
+            "description": "How many tasks were created (and archived).",
+            "headers": RATE_HEADERS,
+        },
+        400: error_doc(
+            "VALIDATION_ERROR: the body is not an export or CSV, or a row breaks a rule "
+            "(`details` names the row and field); nothing was imported"
+        ),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def import_tasks(caller: CurrentUser, tx: TxDep, request: Request) -> Response:
+    kind, payload = await _read_import(request)
+    if kind == "csv":
+        result = await service.import_csv(tx, user_id=caller.user_id, text=payload)
+    else:
+        result = await service.import_json(tx, user_id=caller.user_id, document=payload)
+    counts = {"created": result.created, "archived": result.archived}
+    return envelope.success(counts, status=201, headers=caller.headers())
