@@ -55,7 +55,7 @@ def test_seed_loads_exact_counts_with_valid_constraints(cli: Cli, query: Query) 
     assert shape["titles_seen"] > 30
     assert shape["multiline"] > 0
     users = query("SELECT email, name FROM users")
-    assert all(row["email"].endswith("@synthetic.invalid") for row in users)
+    assert all(row["email"].endswith("@synthetic.example") for row in users)
     assert len({row["name"] for row in users}) > 10
 
 

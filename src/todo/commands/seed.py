@@ -28,7 +28,7 @@ def seed(
     """Add the spec's demo data or, with --users N, synthetic data at scale.
 
     Without options: the spec's demo user and five tasks (running it twice changes nothing).
-    With --users N [--tasks-per-user M]: N synthetic users (emails @synthetic.invalid, password
+    With --users N [--tasks-per-user M]: N synthetic users (emails @synthetic.example, password
     Synthetic-Passw0rd) with M tasks each, loaded in bulk. Refuses to run on a database with
     non-synthetic users unless --force.
     """

@@ -14,7 +14,7 @@ from uuid import UUID
 from todo.db import Transaction
 from todo.seeding import words
 
-DOMAIN = "synthetic.invalid"
+DOMAIN = "synthetic.example"
 _SYNTHETIC = "email LIKE '%%@" + DOMAIN + "'"
 
 # The tasks table's primary key, indexes and foreign key exactly as migration 001 creates them;
