@@ -6,18 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from todo import __version__
 from todo.config import Settings, load_settings
 from todo.db import Database
-
-PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>todo</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>todos</h1><p>The service is running. The web interface is on its way;
-the API lives under <code>/api</code>.</p></main></body></html>
-"""
+from todo.web import mount as web
 
 
 def create_app(settings: Settings, *, database_url: str) -> FastAPI:
@@ -40,9 +33,7 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        return PLACEHOLDER
+    web.install(app)
 
     return app
 

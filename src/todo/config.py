@@ -62,6 +62,14 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed to call the API from a browser."
     )
 
+    # --- web ---
+    web_page_size: int = Field(
+        default=50,
+        ge=1,
+        le=500,
+        description="Tasks the web task page shows at once; more load on demand (WEB_PAGE_SIZE).",
+    )
+
     @property
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""
