@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 import pytest_asyncio
@@ -59,18 +60,24 @@ async def page(context: BrowserContext) -> Page:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def signed_in(live: LiveServer, context: BrowserContext, page: Page) -> Page:
+async def alice(live: LiveServer, context: BrowserContext) -> UUID:
+    """The id of alice@example.com, signed in in the test's browser context."""
+    return await sign_in_browser(live, context, "alice@example.com", "Alice")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def signed_in(alice: UUID, page: Page) -> Page:
     """A page whose browser is signed in as alice@example.com."""
-    await sign_in_browser(live, context, "alice@example.com", "Alice")
     return page
 
 
 async def sign_in_browser(
     live: LiveServer, context: BrowserContext, email: str, name: str | None = None
-) -> None:
+) -> UUID:
     """Give the browser context a session of a new user (as if they had signed in)."""
     user_id = await live.make_user(email, name)
     await context.add_cookies([await live.session_cookie(user_id)])  # type: ignore[list-item]
+    return user_id
 
 
 @pytest.fixture(scope="session")

@@ -259,8 +259,10 @@ function start(app) {
   }
 
   // Show another view (filter or order): the items, paging, footer and sort choice of `url`.
+  // The address changes at once, so Back works even while the list is still loading.
   async function go(url, { push }) {
     const ticket = ++state.navigation;
+    if (push) window.history.pushState(null, '', url);
     await queue.idle();
     let source;
     try {
@@ -270,7 +272,6 @@ function start(app) {
       return;
     }
     if (!source || ticket !== state.navigation) return;
-    if (push) window.history.pushState(null, '', url);
     hideFlash();
     Object.assign(state, {
       view: source.dataset.view,
