@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from todo import __version__
-from todo.config import Settings, load_settings
+from todo.auth import api as auth_api
+from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
 from todo.web import mount as web
 
@@ -23,11 +24,13 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
         try:
             yield
         finally:
+            await auth_api.shutdown(app)
             await db.close()
 
     app = FastAPI(title="todo", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
+    auth_api.mount(app, settings, db)
 
     @app.get("/healthz", tags=["probes"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
@@ -43,4 +46,7 @@ def create_app_from_env() -> FastAPI:
     settings = load_settings()
     if settings.database_url is None:
         raise SystemExit("DATABASE_URL is not set; start the service with `todo serve`")
-    return create_app(settings, database_url=settings.database_url)
+    try:
+        return create_app(settings, database_url=settings.database_url)
+    except SettingsError as error:
+        raise SystemExit(f"{error}; start the service with `todo serve`") from None

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from todo import demo, health, migrate
+from todo.auth import secret
 from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
 from todo.embedded import embedded_postgres
@@ -30,7 +31,7 @@ def _settings() -> Settings:
     try:
         return load_settings()
     except SettingsError as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
+        errors.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -69,12 +70,19 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if settings.better_auth_secret is None:
+        try:
+            os.environ["BETTER_AUTH_SECRET"] = secret.load_or_create(settings.data_dir)
+        except (OSError, ValueError) as error:
+            errors.print(f"[red]error:[/] BETTER_AUTH_SECRET: {error}", highlight=False)
+            raise typer.Exit(2) from None
     with database_url(settings) as url:
         if migrate_first and settings.database_url is not None:
             migrate.upgrade(url)
-        # Worker processes read their settings from the environment like this one.
-        os.environ["DATABASE_URL"] = url
-        bind_host, bind_port = host or settings.host, port or settings.port
+        # Worker processes read their settings from the environment like this one (the base
+        # URL, when not configured, is the address actually served).
+        os.environ.update(DATABASE_URL=url, HOST=bind_host, PORT=str(bind_port))
         console.print(f"todo is serving on http://{bind_host}:{bind_port}", highlight=False)
         uvicorn.run(
             "todo.app:create_app_from_env",

@@ -62,6 +62,92 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed to call the API from a browser."
     )
 
+    # --- accounts (Better Auth-compatible /api/auth) ---
+    session_expires_in: int = Field(
+        default=604800, ge=60, le=34560000, description="Session lifetime in seconds (7 days)."
+    )
+    session_update_age: int = Field(
+        default=86400,
+        ge=0,
+        description="A session is slid forward at most this often, in seconds (1 day).",
+    )
+    session_fresh_age: int = Field(
+        default=86400,
+        ge=0,
+        description="Seconds a session counts as fresh: listing sessions, or deleting the "
+        "account without a password, needs a session created within this time (1 day).",
+    )
+    require_email_verification: bool = Field(
+        default=False, description="Refuse sign-in until the email address is verified."
+    )
+    send_verification_on_sign_up: bool = Field(
+        default=True, description="Email a verification link when someone signs up."
+    )
+    reset_password_token_expires_in: int = Field(
+        default=3600, ge=60, description="Lifetime of a password-reset link, in seconds."
+    )
+    verification_token_expires_in: int = Field(
+        default=3600, ge=60, description="Lifetime of an email-verification link, in seconds."
+    )
+    password_hash_memory_kib: int = Field(
+        default=19456, ge=19456, description="argon2id memory cost in KiB (OWASP minimum)."
+    )
+    password_hash_time_cost: int = Field(
+        default=2, ge=2, le=100, description="argon2id iterations (OWASP minimum)."
+    )
+    password_hash_parallelism: int = Field(default=1, ge=1, le=64, description="argon2id lanes.")
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins allowed per account within the window."
+    )
+    sign_in_failure_window: float = Field(
+        default=60.0, gt=0, le=86400, description="The failed sign-in window, in seconds."
+    )
+    auth_rate_limit_enabled: bool = Field(
+        default=True, description="Limit /api/auth requests per client address."
+    )
+    auth_rate_limit_window: float = Field(
+        default=10.0, gt=0, le=86400, description="Window of the per-address limits, seconds."
+    )
+    auth_rate_limit_max: int = Field(
+        default=100, ge=1, description="/api/auth requests per address per window."
+    )
+    auth_rate_limit_sign_in_max: int = Field(
+        default=10,
+        ge=1,
+        description="Sign-in, sign-up and change-password requests per address per window.",
+    )
+    auth_rate_limit_email_window: float = Field(
+        default=60.0, gt=0, le=86400, description="Window of the email-sending limit, seconds."
+    )
+    auth_rate_limit_email_max: int = Field(
+        default=3,
+        ge=1,
+        description="Password-reset and verification emails requested per address per window.",
+    )
+    jwt_expires_in: int = Field(
+        default=900, ge=10, le=86400, description="Lifetime of JWTs from /api/auth/token (s)."
+    )
+    jwt_issuer: str | None = Field(
+        default=None, description="`iss` of issued JWTs. Unset: the base URL's origin."
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="`aud` of issued JWTs. Unset: the base URL's origin."
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for verification and reset emails. Unset: links are logged.",
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="SMTP port (465 means implicit TLS)."
+    )
+    smtp_user: str | None = Field(default=None, description="SMTP login (optional).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(default="todo <no-reply@localhost>", description="Sender address.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS (not on port 465)."
+    )
+    smtp_timeout: float = Field(default=10.0, gt=0, description="SMTP timeout in seconds.")
+
     # --- web ---
     web_page_size: int = Field(
         default=50,

@@ -36,7 +36,9 @@ class Task(TaskBase, table=True):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        sa.CheckConstraint("length(trim(title)) > 0", name="chk_title_not_empty"),
+        sa.CheckConstraint(
+            "length(trim(title)) > 0 AND title ~ '[^[:space:]]'", name="chk_title_not_empty"
+        ),
         sa.Index("idx_tasks_user_id", "user_id"),
         sa.Index("idx_tasks_user_completed", "user_id", "completed"),
         sa.Index("idx_tasks_created_at", sa.literal_column("created_at").desc()),

@@ -16,6 +16,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ROLE = "todo_app"  # todo.db.RUNTIME_ROLE; spelled here so the migration never changes with code
+TITLE_CHECK = "length(trim(title)) > 0 AND title ~ '[^[:space:]]'"
 
 
 def _timestamps() -> list[sa.Column[object]]:
@@ -60,7 +61,8 @@ def upgrade() -> None:
             ondelete="CASCADE",
             onupdate="CASCADE",
         ),
-        sa.CheckConstraint("length(trim(title)) > 0", name="chk_title_not_empty"),
+        # trim() strips only spaces; the second test also refuses tabs and newlines (issue 3).
+        sa.CheckConstraint(TITLE_CHECK, name="chk_title_not_empty"),
     )
     op.create_index("idx_tasks_user_id", "tasks", ["user_id"])
     op.create_index("idx_tasks_user_completed", "tasks", ["user_id", "completed"])

@@ -1,0 +1,142 @@
+"""Query plans at a realistic skew: a few hundred users, one of them with 20,000 tasks.
+
+Each repository function runs for real while a wrapper EXPLAINs the exact statements it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from todo.db import Database, Query, Transaction
+from todo.tasks import repository as tasks
+from todo.tasks.repository import ListOptions
+
+HEAVY_TASKS = 20_000
+OTHER_USERS = 300
+TASKS_PER_OTHER_USER = 30
+
+
+class Explaining(Transaction):
+    """A transaction that records the plan of every statement before running it."""
+
+    def __init__(self, inner: Transaction) -> None:
+        self._inner = inner
+        self.plans: list[dict[str, Any]] = []
+
+    async def _send(self, queries: list[Query]) -> list[Any]:
+        for query, params in queries:
+            rows = await self._inner.fetch_all("EXPLAIN (FORMAT JSON) " + query, params)
+            self.plans.append(rows[0]["QUERY PLAN"][0]["Plan"])
+        return await self._inner._send(queries)
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _seq_scans_of_tasks(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        n for n in _nodes(plan) if n["Node Type"] == "Seq Scan" and n["Relation Name"] == "tasks"
+    ]
+
+
+def _indexes_used(plan: dict[str, Any]) -> set[str]:
+    return {n["Index Name"] for n in _nodes(plan) if "Index Name" in n}
+
+
+@pytest.fixture
+async def heavy_user(db: Database, database_url: str) -> UUID:
+    async with db.owner_transaction() as tx:
+        await tx.execute(
+            "INSERT INTO users (email) SELECT 'user' || n || '@example.com' "
+            "FROM generate_series(1, %s) AS n",
+            (OTHER_USERS,),
+        )
+        heavy = await tx.fetch_value(
+            "INSERT INTO users (email) VALUES ('heavy@example.com') RETURNING id"
+        )
+        await tx.execute(
+            "INSERT INTO tasks (user_id, title, completed, created_at) "
+            "SELECT u.id, 'task ' || n, n %% 3 = 0, now() - n * interval '1 minute' "
+            "FROM users u CROSS JOIN generate_series(1, %s) AS n WHERE u.id <> %s",
+            (TASKS_PER_OTHER_USER, heavy),
+        )
+        await tx.execute(
+            "INSERT INTO tasks (user_id, title, description, completed, created_at) "
+            "SELECT %s, 'heavy ' || n, repeat('words ', 20), n %% 3 = 0, "
+            "now() - n * interval '1 second' FROM generate_series(1, %s) AS n",
+            (heavy, HEAVY_TASKS),
+        )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE users, tasks")
+    assert isinstance(heavy, UUID)
+    return heavy
+
+
+async def _explain(db: Database, user: UUID, call: Any) -> list[dict[str, Any]]:
+    async with db.transaction(user) as tx:
+        explaining = Explaining(tx)
+        await call(explaining)
+    return explaining.plans
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ListOptions(),
+        ListOptions(completed=False),
+        ListOptions(completed=True),
+        ListOptions(completed=False, limit=100, offset=500),
+    ],
+    ids=["pattern-1", "pattern-2", "completed", "pattern-2-page-6"],
+)
+async def test_listing_a_heavy_user_never_scans_the_table(
+    db: Database, heavy_user: UUID, options: ListOptions
+) -> None:
+    async def call(tx: Transaction) -> None:
+        page = await tasks.list_tasks(tx, user_id=heavy_user, options=options)
+        assert len(page.rows) == options.limit
+
+    plans = await _explain(db, heavy_user, call)
+    assert len(plans) == 2  # the page and its total
+    for plan in plans:
+        assert _seq_scans_of_tasks(plan) == [], plan
+        assert _indexes_used(plan), plan
+
+
+async def test_pattern_7_counting_never_scans_the_table(db: Database, heavy_user: UUID) -> None:
+    async def call(tx: Transaction) -> None:
+        counts = await tasks.count_tasks(tx, user_id=heavy_user)
+        assert counts.total == HEAVY_TASKS
+
+    (plan,) = await _explain(db, heavy_user, call)
+    assert _seq_scans_of_tasks(plan) == [], plan
+    assert _indexes_used(plan) & {"idx_tasks_user_completed", "idx_tasks_user_completed_created"}
+
+
+@pytest.mark.parametrize("pattern", ["get", "update", "toggle", "delete"])
+async def test_patterns_4_to_6_use_the_primary_key(
+    db: Database, heavy_user: UUID, pattern: str
+) -> None:
+    async with db.transaction(heavy_user) as tx:
+        task_id = (
+            await tasks.list_tasks(tx, user_id=heavy_user, options=ListOptions(limit=1))
+        ).rows[0]["id"]
+    calls = {
+        "get": lambda tx: tasks.get_task(tx, user_id=heavy_user, task_id=task_id),
+        "update": lambda tx: tasks.update_task(
+            tx, user_id=heavy_user, task_id=task_id, changes={"title": "renamed"}
+        ),
+        "toggle": lambda tx: tasks.toggle_task(tx, user_id=heavy_user, task_id=task_id),
+        "delete": lambda tx: tasks.delete_task(tx, user_id=heavy_user, task_id=task_id),
+    }
+    (plan,) = await _explain(db, heavy_user, calls[pattern])
+    assert _indexes_used(plan) == {"pk_tasks"}, plan
+    assert _seq_scans_of_tasks(plan) == []
