@@ -33,7 +33,7 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         "db_max_overflow": 2,
         **overrides,
     }
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type, call-arg]
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from .live import LiveServer
+from .mail import Inbox
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,9 +40,26 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "settings(**values): settings of the test's live server")
+
+
 @pytest.fixture
-def live(database_url: str) -> Iterator[LiveServer]:
-    server = LiveServer(database_url).start()
+def inbox() -> Iterator[Inbox]:
+    """A local SMTP server; mark a test `settings(mail=True)` to have the live server use it."""
+    server = Inbox().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(request: pytest.FixtureRequest, database_url: str) -> Iterator[LiveServer]:
+    """The app on a real uvicorn server, with the settings of the test's `settings` marker."""
+    marker = request.node.get_closest_marker("settings")
+    overrides = dict(marker.kwargs) if marker else {}
+    if overrides.pop("mail", False):
+        overrides.update(request.getfixturevalue("inbox").settings)
+    server = LiveServer(database_url, **overrides).start()
     yield server
     server.stop()
 

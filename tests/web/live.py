@@ -37,16 +37,17 @@ def free_port() -> int:
 class LiveServer:
     """The app at `url`, serving the database at `database_url`."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, **overrides: Any) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.settings = Settings(
+        self.settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
             database_url=database_url,
             better_auth_secret=SECRET,  # type: ignore[arg-type]
             better_auth_url=self.url,
             db_pool_size=2,
             db_max_overflow=4,
-            web_page_size=50,
+            **overrides,
         )
         self.app = create_app(self.settings, database_url=database_url)
         config = uvicorn.Config(

@@ -76,3 +76,21 @@ async def text_contents(page: Page) -> list[str]:
 async def classes(page: Page) -> list[str]:
     result: list[str] = await items(page).evaluate_all("els => els.map(el => el.className)")
     return result
+
+
+PASSWORD = "Correct-horse-9"
+
+
+async def sign_up(page: Page, email: str, name: str = "Alice", password: str = PASSWORD) -> None:
+    """Fill in and send the sign-up form (the page must show it)."""
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
+    await page.get_by_role("button", name="Create account").click()
+
+
+async def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Fill in and send the sign-in form (the page must show it)."""
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
+    await page.get_by_role("button", name="Sign in").click()

@@ -66,6 +66,7 @@ async def test_another_origin_changes_nothing(
     await page.goto("/")
     await add(page, "mine")
     await eventually(lambda: stored(live, alice), [("mine", False)])
+    await page.wait_for_load_state("networkidle")  # the page's own request has its answer
     refused = []
     page.on(
         "response",

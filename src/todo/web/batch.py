@@ -2,7 +2,9 @@
 
 The page names new tasks itself (random UUIDs), so no queued change waits for an earlier
 answer, and a resent batch is harmless: creating an existing id does nothing, the other changes
-set values rather than flip them.
+set values rather than flip them, and deleting a task already gone is only reported. A page
+that closes resends its unanswered batch with what followed it; the per-user lock makes the
+server apply batches one at a time, in the order they reach it.
 """
 
 from __future__ import annotations

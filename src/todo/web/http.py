@@ -78,6 +78,7 @@ class WebRoute(APIRoute):
                 response = error_response(request, error)
             except RequestValidationError:
                 response = error_response(request, ValidationFailed("The request is not valid."))
+            session.keep_cookie_current(request, response)
             for name, value in security.PAGE_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

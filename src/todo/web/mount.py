@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from todo.web import task_actions, task_pages, templating
+from todo.web import account_pages, settings_pages, task_actions, task_pages, templating
 
 
 def install(app: FastAPI) -> None:
@@ -13,3 +13,5 @@ def install(app: FastAPI) -> None:
     app.mount(templating.STATIC_PREFIX, StaticFiles(directory=templating.STATIC_DIR), name="static")
     app.include_router(task_pages.router)
     app.include_router(task_actions.router)
+    app.include_router(account_pages.router)
+    app.include_router(settings_pages.router)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from starlette.requests import Request
 
+from todo.auth import origin
 from todo.config import Settings
 
 CSRF_FIELD = "csrf_token"
@@ -58,37 +58,28 @@ def csrf_token_valid(settings: Settings, session_id: UUID, sent: str | None) -> 
     return bool(sent) and hmac.compare_digest(str(sent), csrf_token(settings, session_id))
 
 
-def _origin_of(url: str) -> str | None:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def trusted_origins(request: Request, settings: Settings) -> set[str]:
-    """The service's public origin, the configured extra ones, and the origin this request was
-    addressed to (its Host header), which is what a browser on the same page sends."""
-    origins = {_origin_of(settings.base_url)}
-    origins.update(_origin_of(origin) for origin in Settings.split(settings.trusted_origins))
+def _own_origin(request: Request) -> str | None:
+    # The origin this request was addressed to (its Host), which is what a browser on one of
+    # our pages sends, whatever name the operator reached the service by.
     host = request.headers.get("host")
-    if host:
-        origins.add(f"{request.url.scheme}://{host}".lower())
-    return {origin for origin in origins if origin}
+    return origin.origin_of(f"{request.url.scheme}://{host}") if host else None
 
 
 def same_origin(request: Request, settings: Settings) -> bool:
-    """Whether a state-changing request comes from one of our own pages."""
+    """Whether a state-changing request comes from one of our own pages: its Origin (else
+    Referer) is the service's, a trusted one (as /api/auth trusts), or this request's own."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         return False
-    origin = request.headers.get("origin")
-    if origin is None and request.headers.get("referer"):
-        origin = _origin_of(request.headers["referer"]) or "null"
-    if origin is None:
+    sent = request.headers.get("origin") or request.headers.get("referer")
+    if sent is None:
         # No browser sends a cross-site POST without Origin; other clients carry no cookies
         # of ours unless given them, and still need the token.
         return True
-    return origin.lower() in trusted_origins(request, settings)
+    found = origin.origin_of(sent)
+    if found is None:
+        return False
+    return found == _own_origin(request) or origin.is_trusted(settings, found, allow_relative=False)
 
 
 def remembers_choices(request: Request) -> bool:

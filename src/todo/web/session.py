@@ -1,7 +1,8 @@
-"""Who is signed in: the `better-auth.session_token` cookie resolved to a user and session.
+"""Who is signed in: the `better-auth.session_token` cookie, resolved by the accounts service.
 
-Until the accounts service is merged this resolves the cookie itself (unsign, hash, look up);
-`current` is the one function to switch to `todo.auth.service.get_session`.
+The session is looked up once per request. When the service slides its expiry forward, or the
+cookie names a session that is gone, the web route sets or clears the cookie on its way out
+(`http.WebRoute`), as Better Auth's get-session does.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Request
+from starlette.responses import Response
 
-from todo.auth import repository as auth_sql
-from todo.auth import tokens
+from todo.auth import cookies, service, tokens
+from todo.auth.mail import Mailer
 from todo.config import Settings
 from todo.db import Database, Row
 from todo.errors import Forbidden, Unauthorized
 from todo.web import security
-
-COOKIE_NAME = "better-auth.session_token"
 
 
 class SignInRequired(Unauthorized):
@@ -40,13 +40,19 @@ class CsrfRejected(Forbidden):
 
 @dataclass(frozen=True)
 class WebSession:
-    """The signed-in user of a request, their session row and the raw session token."""
+    """The signed-in user of a request, their session and the raw session token."""
 
-    user: Row
-    session: Row
+    view: service.SessionView
     token: str
     csrf_token: str
-    refreshed: bool = False
+
+    @property
+    def user(self) -> Row:
+        return self.view.user
+
+    @property
+    def session(self) -> Row:
+        return self.view.session
 
 
 def settings_of(request: Request) -> Settings:
@@ -59,39 +65,55 @@ def db_of(request: Request) -> Database:
     return db
 
 
-def cookie_name(settings: Settings) -> str:
-    """Better Auth's cookie name: `__Secure-` prefixed when the service is served over https."""
-    secure = settings.base_url.startswith("https://")
-    return f"__Secure-{COOKIE_NAME}" if secure else COOKIE_NAME
+def mailer_of(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
 
 
-def session_token(request: Request, settings: Settings) -> str | None:
-    """The raw token in the request's session cookie, if its signature holds."""
-    value = request.cookies.get(cookie_name(settings))
+def _cookie_token(request: Request, settings: Settings) -> str | None:
+    # Pages read the cookie only: a browser never sends our bearer tokens by itself.
+    value = request.cookies.get(cookies.cookie_name(settings, cookies.SESSION_TOKEN))
     return tokens.unsign(unquote(value), settings.secret) if value else None
 
 
 async def current(request: Request) -> WebSession | None:
-    """The request's signed-in session (looked up once per request), or None."""
+    """The request's signed-in session, or None."""
     if hasattr(request.state, "web_session"):
         cached: WebSession | None = request.state.web_session
         return cached
     settings = settings_of(request)
     found = None
-    token = session_token(request, settings)
+    token = _cookie_token(request, settings)
     if token is not None:
-        async with db_of(request).transaction(None) as tx:
-            session = await auth_sql.find_active_session(tx, token_hash=tokens.hash_token(token))
-            user = session and await auth_sql.get_user(tx, user_id=session["user_id"])
-        if session and user:
-            found = WebSession(
-                user=user,
-                session=session,
-                token=token,
-                csrf_token=security.csrf_token(settings, session["id"]),
-            )
+        refresh = cookies.wants_remembering(request, settings)
+        view = await service.get_session(db_of(request), settings, token=token, refresh=refresh)
+        if view is not None:
+            csrf = security.csrf_token(settings, view.session["id"])
+            found = WebSession(view=view, token=token, csrf_token=csrf)
+    stale = (
+        found is None and cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies
+    )
     request.state.web_session = found
+    request.state.stale_cookie = stale
     return found
+
+
+def keep_cookie_current(request: Request, response: Response) -> None:
+    """Re-set a slid session's cookie, or expire a cookie whose session is gone, unless the
+    handler already wrote the session cookie itself (sign-in, sign-out)."""
+    if getattr(request.state, "session_cookie_written", False):
+        return
+    settings = settings_of(request)
+    found: WebSession | None = getattr(request.state, "web_session", None)
+    if found is not None and found.view.refreshed:
+        cookies.set_session_cookie(response, settings, found.token, remember=True)
+    elif getattr(request.state, "stale_cookie", False):
+        cookies.clear_session_cookies(response, settings)
+
+
+def wrote_session_cookie(request: Request) -> None:
+    """Tell `keep_cookie_current` that this response carries the session cookie already."""
+    request.state.session_cookie_written = True
 
 
 async def required(request: Request) -> WebSession:
@@ -125,3 +147,4 @@ async def checked_anonymous(request: Request) -> None:
 OptionalSession = Annotated[WebSession | None, Depends(current)]
 CurrentSession = Annotated[WebSession, Depends(required)]
 ChangeSession = Annotated[WebSession, Depends(checked_change)]
+AnonymousForm = Annotated[None, Depends(checked_anonymous)]

@@ -415,4 +415,14 @@ function start(app) {
   els.sortForm.addEventListener('change', () => go(sortUrl(), { push: true }));
 
   window.addEventListener('popstate', () => go(window.location.href, { push: false }));
+
+  // Signing out ends the session the queued changes need: let them land first.
+  const signOut = document.querySelector('form[action="/sign-out"]');
+  if (signOut) {
+    signOut.addEventListener('submit', (event) => {
+      if (!queue.busy) return;
+      event.preventDefault();
+      queue.idle().then(() => signOut.submit());
+    });
+  }
 }

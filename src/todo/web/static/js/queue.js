@@ -2,7 +2,7 @@
 //
 // Changes wait in `pending` while one request is in flight; each request carries every change
 // queued so far, oldest first, and the server applies them in that order in one transaction.
-// When the page is hidden or closed, changes not yet sent leave in one last `keepalive` request.
+// When the page is closed, the changes not yet answered leave in one last `keepalive` request.
 
 const MAX_OPS = 200;
 
@@ -70,9 +70,13 @@ export class WriteQueue {
     this.waiters.splice(0).forEach((resolve) => resolve());
   }
 
+  // Leaving aborts the request in flight, perhaps before it was sent: send it again with the
+  // changes still waiting. Repeating it is harmless (see batch.py), and the server applies
+  // the batches in the order they arrive.
   flushOnExit() {
-    if (!this.pending.length) return;
-    const ops = this.pending.splice(0, MAX_OPS);
+    const ops = [...(this.inFlight || []), ...this.pending].slice(0, MAX_OPS);
+    if (!ops.length) return;
+    this.pending = [];
     this.request(ops, { keepalive: true }).catch(() => {});
   }
 }
