@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
 import pytest
@@ -28,8 +29,6 @@ async def test_signed_out_visitors_go_to_sign_in_and_come_back(
         response = await http.get(path)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/sign-in?next=")
-    from urllib.parse import parse_qs, urlsplit
-
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["next"] == [path]
 

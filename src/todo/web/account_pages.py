@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -167,28 +168,47 @@ async def forgot_password_page(request: Request) -> Response:
     )
 
 
-@router.post("/forgot-password")
-async def forgot_password(request: Request, _: AnonymousForm) -> Response:
-    """Email a reset link if the address has an account; the answer is the same either way."""
+async def _email_form(
+    request: Request,
+    scope: forms.EmailLimit,
+    send: Callable[[str], Awaitable[None]],
+    *,
+    template: str,
+    page_title: str,
+) -> Response:
+    """A form that emails a link to the address typed in, saying the same whether or not the
+    address has an account."""
     form = await request.form()
     state = FormState(values={"email": text(form, "email")})
     state.require(form, {"email": "Enter your email address."})
     sent = False
     if not state.failed:
         try:
-            await forms.limit_email(request, "/request-password-reset")
-            await recovery.request_password_reset(
-                db_of(request), settings_of(request), mailer_of(request), email=text(form, "email")
-            )
+            await forms.limit(request, scope)
+            await send(text(form, "email"))
             sent = True
         except AuthError as error:
             state.refuse(error)
+    status = 200 if sent else state.status
     return render_form(
+        request, template, state, status_code=status, sent=sent, page_title=page_title
+    )
+
+
+@router.post("/forgot-password")
+async def forgot_password(request: Request, _: AnonymousForm) -> Response:
+    """Email a reset link if the address has an account; the answer is the same either way."""
+
+    async def send(email: str) -> None:
+        await recovery.request_password_reset(
+            db_of(request), settings_of(request), mailer_of(request), email=email
+        )
+
+    return await _email_form(
         request,
-        "forgot_password.html",
-        state,
-        status_code=200 if sent else state.status,
-        sent=sent,
+        "/request-password-reset",
+        send,
+        template="forgot_password.html",
         page_title="Forgotten password",
     )
 
@@ -256,29 +276,21 @@ async def verify_email_page(request: Request, found: OptionalSession) -> Respons
 @router.post("/verify-email")
 async def resend_verification(request: Request, _: AnonymousForm) -> Response:
     """Send a new verification link to an unverified address (revealing nothing)."""
-    form = await request.form()
-    state = FormState(values={"email": text(form, "email")})
-    state.require(form, {"email": "Enter your email address."})
-    sent = False
-    if not state.failed:
-        try:
-            await forms.limit_email(request, "/send-verification-email")
-            await service.send_verification_email(
-                db_of(request),
-                settings_of(request),
-                mailer_of(request),
-                email=text(form, "email"),
-                callback_url=VERIFIED_PAGE,
-            )
-            sent = True
-        except AuthError as error:
-            state.refuse(error)
-    return render_form(
+
+    async def send(email: str) -> None:
+        await service.send_verification_email(
+            db_of(request),
+            settings_of(request),
+            mailer_of(request),
+            email=email,
+            callback_url=VERIFIED_PAGE,
+        )
+
+    return await _email_form(
         request,
-        "verify_email.html",
-        state,
-        status_code=200 if sent else state.status,
-        sent=sent,
+        "/send-verification-email",
+        send,
+        template="verify_email.html",
         page_title="Verify your email",
     )
 

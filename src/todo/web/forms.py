@@ -5,7 +5,7 @@ around them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -90,23 +90,15 @@ def text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def limit(request: Request, scope: Limit) -> None:
-    """Count a sign-in-like attempt from this address; TooManyRequests past the limit."""
+async def limit(request: Request, scope: Limit | EmailLimit) -> None:
+    """Count an attempt from this address at `scope` (an /api/auth path: the counters are
+    shared with it); TooManyRequests past the limit. Emails have their own, lower limit."""
     settings = settings_of(request)
-    if settings.auth_rate_limit_enabled:
-        key = ratelimit.address_key(deps.client_ip(request), scope)
-        rule = ratelimit.Rule(
-            key, settings.auth_rate_limit_sign_in_max, settings.auth_rate_limit_window
-        )
-        await ratelimit.enforce(db_of(request), [rule])
-
-
-async def limit_email(request: Request, scope: EmailLimit) -> None:
-    """Count a request that sends an email; TooManyRequests past the limit."""
-    settings = settings_of(request)
-    if settings.auth_rate_limit_enabled:
-        key = ratelimit.address_key(deps.client_ip(request), scope)
-        rule = ratelimit.Rule(
-            key, settings.auth_rate_limit_email_max, settings.auth_rate_limit_email_window
-        )
-        await ratelimit.enforce(db_of(request), [rule])
+    if not settings.auth_rate_limit_enabled:
+        return
+    if scope in get_args(EmailLimit):
+        most, window = settings.auth_rate_limit_email_max, settings.auth_rate_limit_email_window
+    else:
+        most, window = settings.auth_rate_limit_sign_in_max, settings.auth_rate_limit_window
+    key = ratelimit.address_key(deps.client_ip(request), scope)
+    await ratelimit.enforce(db_of(request), [ratelimit.Rule(key, most, window)])
