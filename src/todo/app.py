@@ -6,20 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from todo import __version__, health, migrate
 from todo.api.mount import mount as mount_api
 from todo.auth import api as auth_api
 from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
-
-PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>todo</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>todos</h1><p>The service is running. The web interface is on its way;
-the API lives under <code>/api</code>.</p></main></body></html>
-"""
+from todo.web import mount as web
 
 
 def create_app(settings: Settings, *, database_url: str) -> FastAPI:
@@ -52,9 +46,7 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
         result = await health.readiness(db.url, head=head, limit_seconds=settings.readyz_timeout)
         return JSONResponse(result.as_body(), status_code=200 if result.ready else 503)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        return PLACEHOLDER
+    web.install(app)
 
     return app
 

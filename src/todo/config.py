@@ -176,6 +176,14 @@ class Settings(BaseSettings):
         default=1_048_576, ge=1, description="Largest request body accepted (1 MB); more gets 413."
     )
 
+    # --- web ---
+    web_page_size: int = Field(
+        default=50,
+        ge=1,
+        le=500,
+        description="Tasks the web task page shows at once; more load on demand (WEB_PAGE_SIZE).",
+    )
+
     @property
     def base_url(self) -> str:
         """The public base URL, without a trailing slash."""

@@ -18,3 +18,4 @@ def load_all() -> None:
     from todo.archive import models as archive_models  # noqa: F401
     from todo.auth import models as auth_models  # noqa: F401
     from todo.tasks import models as task_models  # noqa: F401
+    from todo.web import models as web_models  # noqa: F401

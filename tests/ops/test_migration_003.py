@@ -28,7 +28,7 @@ def test_downgrade_and_upgrade_again(database_url: str) -> None:
     migrate.downgrade(database_url, "002")
     assert migrate.current(database_url) == "002"
     migrate.upgrade(database_url)
-    assert migrate.current(database_url) == "003"
+    assert migrate.current(database_url) == migrate.head(database_url)
 
 
 async def test_archive_has_forced_rls_for_the_runtime_role(db: Database) -> None:

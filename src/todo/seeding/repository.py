@@ -213,4 +213,6 @@ async def truncate_user_data(tx: Transaction) -> None:
     Only used when every user is synthetic. Without CASCADE: a table added later that also
     references users makes this fail loudly instead of being emptied unnoticed.
     """
-    await tx.execute("TRUNCATE users, accounts, sessions, verifications, tasks, tasks_archive")
+    await tx.execute(
+        "TRUNCATE users, accounts, sessions, verifications, tasks, tasks_archive, user_preferences"
+    )

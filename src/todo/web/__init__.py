@@ -1,0 +1,1 @@
+"""The server-rendered web UI: the task page (TodoMVC markup) and the account pages."""

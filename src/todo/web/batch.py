@@ -1,0 +1,116 @@
+"""The page's write queue, server side: a list of changes applied in order in one transaction.
+
+The page names new tasks itself (random UUIDs), so no queued change waits for an earlier
+answer, and a resent batch is harmless: creating an existing id does nothing, the other changes
+set values rather than flip them, and deleting a task already gone is only reported. A page
+that closes resends its unanswered batch with what followed it; the per-user lock makes the
+server apply batches one at a time, in the order they reach it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from todo.db import Database, Transaction
+from todo.errors import DomainError, TaskNotFound, ValidationFailed
+from todo.tasks import repository as task_sql
+from todo.web import repository as web_sql
+from todo.web.tasks import clean_description, clean_title
+
+MAX_OPS = 200
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Create(_Op):
+    op: Literal["create"]
+    id: UUID
+    title: str
+    description: str | None = None
+
+
+class Update(_Op):
+    op: Literal["update"]
+    id: UUID
+    title: str | None = None
+    description: str | None = None
+    completed: bool | None = None
+
+
+class Delete(_Op):
+    op: Literal["delete"]
+    id: UUID
+
+
+class SetAll(_Op):
+    op: Literal["set_all"]
+    completed: bool
+
+
+class ClearCompleted(_Op):
+    op: Literal["clear_completed"]
+
+
+Op = Annotated[Create | Update | Delete | SetAll | ClearCompleted, Field(discriminator="op")]
+
+
+class Batch(BaseModel):
+    """What the page sends: its queued changes, oldest first."""
+
+    model_config = ConfigDict(extra="forbid")
+    ops: list[Op] = Field(min_length=1, max_length=MAX_OPS)
+
+
+def describe(error: DomainError) -> str:
+    """An error in words for people: its field messages when it has them."""
+    messages = [message for field in (error.details or {}).values() for message in field]
+    return " ".join(messages) or error.message
+
+
+async def _apply(tx: Transaction, user_id: UUID, op: Op) -> None:
+    if isinstance(op, Create):
+        title, description = clean_title(op.title), clean_description(op.description)
+        await web_sql.insert_task_with_id(
+            tx, task_id=op.id, user_id=user_id, title=title, description=description
+        )
+    elif isinstance(op, Update):
+        changes = op.model_dump(include={"title", "description", "completed"}, exclude_unset=True)
+        if "title" in changes:
+            changes["title"] = clean_title(changes["title"])
+        if "description" in changes:
+            changes["description"] = clean_description(changes["description"])
+        if not changes:
+            raise ValidationFailed("Nothing to change")
+        if await task_sql.update_task(tx, user_id=user_id, task_id=op.id, changes=changes) is None:
+            raise TaskNotFound()
+    elif isinstance(op, Delete):
+        if not await task_sql.delete_task(tx, user_id=user_id, task_id=op.id):
+            raise TaskNotFound()
+    elif isinstance(op, SetAll):
+        await web_sql.set_all_completed(tx, user_id=user_id, completed=op.completed)
+    else:
+        await web_sql.delete_completed(tx, user_id=user_id)
+
+
+async def apply_batch(
+    db: Database, *, user_id: UUID, batch: Batch
+) -> tuple[list[dict[str, str] | None], task_sql.TaskCounts]:
+    """Apply each change in order; a change that fails (a task deleted elsewhere, a blank
+    title) is reported and skipped, the others still apply. Returns each change's error (None
+    when it applied) and the counts after the batch."""
+    errors: list[dict[str, str] | None] = []
+    async with db.transaction(user_id) as tx:
+        await web_sql.lock_user_writes(tx, user_id=user_id)
+        for op in batch.ops:
+            try:
+                await _apply(tx, user_id, op)
+                errors.append(None)
+            except DomainError as error:
+                errors.append({"code": error.code, "message": describe(error)})
+        counts = await task_sql.count_tasks(tx, user_id=user_id)
+    return errors, counts

@@ -1,0 +1,55 @@
+"""Per-user preferences of the web UI, kept on the server so that every device shares them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import get_args
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from todo import models  # noqa: F401  (naming convention before any table is declared)
+from todo.tasks.repository import SortField, SortOrder
+
+SORT_FIELDS: tuple[str, ...] = get_args(SortField)
+SORT_ORDERS: tuple[str, ...] = get_args(SortOrder)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class UserPreference(SQLModel, table=True):
+    """How one user likes the task list sorted (one row per user, created on first choice)."""
+
+    __tablename__ = "user_preferences"
+    __table_args__ = (
+        sa.CheckConstraint(_in("task_sort", SORT_FIELDS), name="chk_user_preferences_task_sort"),
+        sa.CheckConstraint(_in("task_order", SORT_ORDERS), name="chk_user_preferences_task_order"),
+    )
+
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid,
+            sa.ForeignKey(
+                "users.id",
+                name="fk_user_preferences_user_id",
+                ondelete="CASCADE",
+                onupdate="CASCADE",
+            ),
+            primary_key=True,
+        )
+    )
+    task_sort: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    task_order: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    created_at: datetime = Field(
+        sa_column=sa.Column(
+            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        )
+    )
+    updated_at: datetime = Field(
+        sa_column=sa.Column(
+            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        )
+    )
