@@ -3,12 +3,17 @@ a forgotten password and email verification through a real SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Download, Page, expect
 
 from todo.db import Database
 
@@ -219,3 +224,26 @@ async def test_email_verification_when_the_setting_requires_it(
         "This link has expired. Ask for a new one."
     )
     assert await items(page).count() == 0
+
+
+async def _downloaded(download: Download) -> str:
+    return await asyncio.to_thread(Path(await download.path()).read_text)
+
+
+async def test_the_account_page_exports_every_task(page: Page) -> None:
+    await page.goto("/sign-up")
+    await sign_up(page, "alice@example.com", name="Alice")
+    await add(page, "first task")
+    await add(page, "second, with a comma")
+    await page.get_by_role("link", name="Account").click()
+    async with page.expect_download() as json_download:
+        await page.get_by_role("link", name="Export as JSON").click()
+    document = json.loads(await _downloaded(await json_download.value))
+    assert sorted(task["title"] for task in document["tasks"]) == [
+        "first task",
+        "second, with a comma",
+    ]
+    async with page.expect_download() as csv_download:
+        await page.get_by_role("link", name="Export as CSV").click()
+    rows = list(csv.DictReader(io.StringIO(await _downloaded(await csv_download.value))))
+    assert sorted(row["title"] for row in rows) == ["first task", "second, with a comma"]
