@@ -13,7 +13,7 @@ from uuid import UUID
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from .live import LiveServer
 from .mail import Inbox
@@ -28,6 +28,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
+
+# Generous waits: they cost nothing when the page is quick, and a busy 2-core machine (CI runs
+# PostgreSQL, the server and Chromium side by side) can be slow for a moment.
+expect.set_options(timeout=15_000)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -67,7 +71,7 @@ def live(request: pytest.FixtureRequest, database_url: str) -> Iterator[LiveServ
 @pytest_asyncio.fixture(loop_scope="session")
 async def context(browser: Browser, live: LiveServer) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(base_url=live.url, viewport=DESKTOP)  # type: ignore[arg-type]
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     yield context
     await context.close()
 

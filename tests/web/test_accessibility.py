@@ -55,7 +55,7 @@ async def check_page(page: Page, artifacts: Path, name: str) -> None:
 @pytest_asyncio.fixture(loop_scope="session")
 async def audit_context(browser: Browser, live: LiveServer) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(base_url=live.url, bypass_csp=True)
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     yield context
     await context.close()
 

@@ -31,7 +31,7 @@ async def other_device(browser: Browser, live: LiveServer) -> AsyncIterator[Page
     context = await browser.new_context(
         base_url=live.url, user_agent="Mozilla/5.0 (Android) Firefox/130.0"
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     yield await context.new_page()
     await context.close()
 

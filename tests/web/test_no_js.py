@@ -24,7 +24,7 @@ async def plain(browser: Browser, live: LiveServer) -> AsyncIterator[tuple[Page,
         viewport=DESKTOP,  # type: ignore[arg-type]
         java_script_enabled=False,
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(15_000)
     user_id = await sign_in_browser(live, context, "alice@example.com", "Alice")
     yield await context.new_page(), user_id
     await context.close()
