@@ -207,3 +207,16 @@ async def test_an_expired_or_forged_cookie_is_signed_out(database_url: str, db: 
         response = await http.get("/", headers={"cookie": f"better-auth.session_token={forged}"})
     assert response.status_code == 303
     assert BASE not in response.headers["location"]
+
+
+async def test_a_mistyped_address_gets_a_page_and_the_api_keeps_json(database_url: str) -> None:
+    async with running(database_url) as app, client(app) as http:
+        page = await http.get("/no-such-page", headers={"Accept": "text/html"})
+        api = await http.get("/api/no-such-route", headers={"Accept": "text/html"})
+        script = await http.get("/no-such-page", headers={"Accept": "application/json"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "There is no such page." in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert api.status_code == script.status_code == 404
+    assert api.headers["content-type"] == script.headers["content-type"] == "application/json"

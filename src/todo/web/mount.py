@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+import inspect
+from typing import Any
 
-from todo.web import account_pages, settings_pages, task_actions, task_pages, templating
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from todo.errors import NotFound
+from todo.web import (
+    account_pages,
+    http,
+    security,
+    settings_pages,
+    task_actions,
+    task_pages,
+    templating,
+)
 
 
 def install(app: FastAPI) -> None:
@@ -15,3 +30,23 @@ def install(app: FastAPI) -> None:
     app.include_router(task_actions.router)
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
+    _html_not_found(app)
+
+
+def _html_not_found(app: FastAPI) -> None:
+    """A person who mistypes an address gets a page, not JSON; the APIs keep their own shape."""
+    other: Any = app.exception_handlers.get(HTTPException, http_exception_handler)
+
+    async def handle(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if error.status_code == 404 and wants_page and not request.url.path.startswith("/api/"):
+            response = http.error_response(request, NotFound("There is no such page."))
+            for name, value in security.PAGE_HEADERS.items():
+                response.headers.setdefault(name, value)
+            return response
+        answer = other(request, error)
+        fallback: Response = await answer if inspect.isawaitable(answer) else answer
+        return fallback
+
+    app.add_exception_handler(HTTPException, handle)
