@@ -22,6 +22,7 @@ from psycopg import rows
 from psycopg_pool import AsyncConnectionPool
 
 from todo.config import Settings
+from todo.errors import DomainError
 
 RUNTIME_ROLE = "todo_app"
 """The role the web process works as; created by migration 001."""
@@ -29,12 +30,26 @@ RUNTIME_ROLE = "todo_app"
 IDENTITY_SETTING = "app.current_user_id"
 """The transaction-local setting that `current_user_id()` reads."""
 
+_SEES_EVERY_ROW = "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
 _PRELUDE = "SELECT set_config('role', %s, true), set_config('" + IDENTITY_SETTING + "', %s, true)"
 
 Params = Sequence[Any] | dict[str, Any]
 Query = tuple[str, Params]
 Row = dict[str, Any]
 T = TypeVar("T")
+
+
+class OwnerSubjectToRls(DomainError):
+    """The connecting role would see only some rows: row-level security on tasks is FORCEd."""
+
+    code, status = "OWNER_SUBJECT_TO_RLS", 500
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database role in DATABASE_URL is subject to row-level security (FORCE ROW LEVEL "
+            "SECURITY on tasks), so operator commands would miss rows: connect as a superuser "
+            "or give the role BYPASSRLS (ALTER ROLE ... BYPASSRLS)"
+        )
 
 
 @dataclass(frozen=True)
@@ -153,6 +168,7 @@ class Database:
         prepared_statements: bool = True,
     ) -> None:
         self.url = libpq_url(url)
+        self._owner_sees_every_row = False
         self.pool = AsyncConnectionPool(
             self.url,
             min_size=pool_size,
@@ -195,7 +211,18 @@ class Database:
 
     @asynccontextmanager
     async def owner_transaction(self) -> AsyncIterator[Transaction]:
-        """A transaction as the connecting (owner) role, for operator commands only."""
+        """A transaction as the connecting (owner) role, for operator commands only.
+
+        Such commands must see every row, so a role that row-level security would confine is
+        refused (OwnerSubjectToRls) instead of quietly working on a fraction of the data. The
+        role is checked once per pool.
+        """
+        if not self._owner_sees_every_row:
+            # A transaction of its own: the caller's may need to begin with SET TRANSACTION.
+            async with self._transaction(None) as check:
+                if not await check.fetch_value(_SEES_EVERY_ROW):
+                    raise OwnerSubjectToRls
+            self._owner_sees_every_row = True
         async with self._transaction(None) as tx:
             yield tx
 

@@ -44,15 +44,6 @@ async def server_major(tx: Transaction) -> int:
     return int(await tx.fetch_value("SHOW server_version_num")) // 10_000
 
 
-async def sees_every_row(tx: Transaction) -> bool:
-    """Whether the connecting role bypasses row-level security (superuser or BYPASSRLS)."""
-    return bool(
-        await tx.fetch_value(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
-    )
-
-
 async def table_names(tx: Transaction) -> list[str]:
     """Every table of the application's schema (logged or not), by name."""
     rows = await tx.fetch_all(
