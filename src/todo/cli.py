@@ -15,6 +15,7 @@ from todo import health, migrate
 from todo.auth import secret
 from todo.commands import archive as archive_commands
 from todo.commands import backup as backup_commands
+from todo.commands import bench as bench_commands
 from todo.commands import common
 from todo.commands import seed as seed_commands
 from todo.commands import stats as stats_commands
@@ -22,6 +23,7 @@ from todo.commands import stats as stats_commands
 app = typer.Typer(help="A self-hostable, multi-user todo service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database operations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(bench_commands.bench_app, name="bench")
 console = common.console
 _settings = common.settings_or_exit
 database_url = common.database_url

@@ -1,6 +1,6 @@
 """Seeding benchmark (not a test): rows per second of `todo db seed` at scale.
 
-    .venv/bin/python bench/seed_scale.py --users 100000 --tasks-per-user 100   # 10M tasks
+    todo bench seed --users 100000 --tasks-per-user 100   # 10M tasks
 
 Runs on a fresh embedded PostgreSQL in --data-dir (default: a new temporary directory, removed
 afterwards unless --keep) or, with --database-url, on an existing, migrated, empty database.
@@ -84,15 +84,18 @@ async def _seed(url: str, options: service.SeedOptions) -> service.SeedReport:
         await db.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> None:
+    """`todo bench seed ARGS`."""
+    parser = argparse.ArgumentParser(
+        prog="todo bench seed", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--tasks-per-user", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--database-url")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     options = service.SeedOptions(args.users, args.tasks_per_user, jobs=args.jobs)
 
     if args.database_url:
@@ -109,7 +112,3 @@ def main() -> None:
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps({"machine": _machine(), "database": facts, **report.as_dict()}, indent=2))
-
-
-if __name__ == "__main__":
-    main()

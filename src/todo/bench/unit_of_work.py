@@ -6,7 +6,7 @@ first statements) and the naive sequence (BEGIN; SET LOCAL ROLE; set_config; pag
 COMMIT as separate round trips). Prints transactions per second with the data size,
 concurrency and machine next to every number.
 
-    .venv/bin/python bench/unit_of_work.py [--users 200] [--tasks 200] [--clients 1,16]
+    todo bench uow [--users 200] [--tasks 200] [--clients 1,16] [--seconds 10]
 
 Uses DATABASE_URL if set, otherwise a throwaway embedded PostgreSQL.
 """
@@ -93,7 +93,7 @@ async def _measure(
     return done, time.perf_counter() - started
 
 
-async def main(url: str, args: argparse.Namespace) -> None:
+async def _main(url: str, args: argparse.Namespace) -> None:
     migrate.upgrade(url)
     concurrency = [int(n) for n in args.clients.split(",")]
     db = Database(url, pool_size=max(concurrency), max_overflow=0)
@@ -118,15 +118,18 @@ async def main(url: str, args: argparse.Namespace) -> None:
         await db.close()
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str], *, database_url: str | None) -> None:
+    """`todo bench uow ARGS`: on DATABASE_URL, or a throwaway embedded PostgreSQL."""
+    parser = argparse.ArgumentParser(
+        prog="todo bench uow", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--tasks", type=int, default=200)
     parser.add_argument("--clients", default="1,16", help="comma-separated concurrencies")
     parser.add_argument("--seconds", type=float, default=10.0)
-    arguments = parser.parse_args()
-    if os.environ.get("DATABASE_URL"):
-        asyncio.run(main(os.environ["DATABASE_URL"], arguments))
+    arguments = parser.parse_args(argv)
+    if database_url:
+        asyncio.run(_main(database_url, arguments))
     else:
         with tempfile.TemporaryDirectory() as folder, embedded_postgres(Path(folder)) as url:
-            asyncio.run(main(url, arguments))
+            asyncio.run(_main(url, arguments))

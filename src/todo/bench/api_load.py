@@ -11,7 +11,7 @@ API_RATE_LIMIT_PER_MINUTE=0 API_RATE_LIMIT_PER_HOUR=0 turns them off):
     DATABASE_URL=postgresql://... BETTER_AUTH_SECRET=... API_RATE_LIMIT_PER_MINUTE=0 \\
         API_RATE_LIMIT_PER_HOUR=0 todo serve --port 8000 --workers 2
     DATABASE_URL=postgresql://... BETTER_AUTH_SECRET=... \\
-        python bench/api_load.py --url http://127.0.0.1:8000 --concurrency 50 --seconds 10 \\
+        todo bench api --url http://127.0.0.1:8000 --concurrency 50 --seconds 10 \\
         --server-pid "$(pgrep -of 'todo serve')" --postgres-user postgres
 
 With --server-pid (the server's main process; its workers are found below it) and
@@ -65,8 +65,10 @@ class Result:
         per = {who: seconds / done * 1e6 for who, seconds in self.cpu.items()}
         parts = [f"{who} {us:.0f} us" for who, us in per.items()]
         serving = per.get("server", 0.0) + per.get("postgres", 0.0)
-        capacity = (os.cpu_count() or 1) * 1e6 / serving if serving else 0.0
-        return f"{'':<8} CPU per request: {', '.join(parts)}; capacity ~{capacity:.0f} req/s"
+        line = f"{'':<8} CPU per request: {', '.join(parts)}"
+        if not serving:  # without --server-pid / --postgres-user there is nothing to estimate
+            return line
+        return f"{line}; capacity ~{(os.cpu_count() or 1) * 1e6 / serving:.0f} req/s"
 
     def line(self) -> str:
         done = len(self.latencies)
@@ -127,7 +129,7 @@ async def _get(client: httpx.AsyncClient, user: BenchUser, i: int) -> httpx.Resp
 
 
 async def _create(client: httpx.AsyncClient, user: BenchUser, i: int) -> httpx.Response:
-    body = {"title": f"bench task {i}", "description": "made by bench/api_load.py"}
+    body = {"title": f"bench task {i}", "description": "made by todo bench api"}
     return await client.post(f"/api/{user.id}/tasks", json=body)
 
 
@@ -240,8 +242,15 @@ def machine(database_url: str) -> str:
     )
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str], *, database_url: str, secret: str) -> None:
+    """`todo bench api ARGS`: drive a running server (DATABASE_URL names its database)."""
+    asyncio.run(_main(argv, database_url=database_url, secret=secret))
+
+
+async def _main(argv: list[str], *, database_url: str, secret: str) -> None:
+    parser = argparse.ArgumentParser(
+        prog="todo bench api", description=(__doc__ or "").splitlines()[0]
+    )
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--concurrency", type=int, default=50, help="clients (= users)")
     parser.add_argument("--tasks", type=int, default=200, help="tasks per user")
@@ -249,15 +258,9 @@ async def main() -> None:
     parser.add_argument("--scenarios", default="list,get,create,toggle")
     parser.add_argument("--server-pid", type=int, help="the server's main process (Linux)")
     parser.add_argument("--postgres-user", help="owner of the local PostgreSQL processes")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     meters = Meters(args.server_pid, args.postgres_user)
-    database_url = os.environ["DATABASE_URL"]
-    users = seed(
-        database_url,
-        users=args.concurrency,
-        tasks=args.tasks,
-        secret=os.environ["BETTER_AUTH_SECRET"],
-    )
+    users = seed(database_url, users=args.concurrency, tasks=args.tasks, secret=secret)
     try:
         print(f"machine:     {machine(database_url)}")
         print(f"data:        {len(users)} users x {args.tasks} tasks; pages of 50")
@@ -270,7 +273,3 @@ async def main() -> None:
                 print(result.cpu_line(), flush=True)
     finally:
         cleanup(database_url, users)
-
-
-if __name__ == "__main__":
-    asyncio.run(main())
