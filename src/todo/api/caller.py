@@ -41,8 +41,10 @@ class Caller:
         credential: Credential,
         windows: Sequence[ratelimit.Window],
         sweeper: ratelimit.CounterSweeper,
+        slide: tuple[int, int] | None = None,
     ) -> None:
         self._db = db
+        self._slide = slide
         self._credential = credential
         self._windows = windows
         self._sweeper = sweeper
@@ -88,6 +90,7 @@ class Caller:
             user_id=self._credential.user_id,
             session_token_hash=self._credential.session_token_hash,
             windows=[(window.kind, window.seconds) for window in self._windows],
+            slide=self._slide,
         )
 
     def _check(self, rows: list[Row]) -> None:

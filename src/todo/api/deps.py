@@ -18,7 +18,9 @@ from pydantic import BaseModel, ValidationError
 from todo.api import ratelimit
 from todo.api.caller import Caller
 from todo.api.errors import field_messages
+from todo.auth import cookies
 from todo.auth.credentials import Verifier
+from todo.config import Settings
 from todo.db import Database, Transaction
 from todo.errors import InvalidParameter, ValidationFailed
 
@@ -51,6 +53,15 @@ UserIdPath = Annotated[
 ]
 
 
+def _session_slide(request: Request) -> tuple[int, int] | None:
+    """How a session used here slides forward, as on /api/auth: (lifetime, update age) in
+    seconds; None for a browser that signed in with rememberMe=false."""
+    settings: Settings = request.app.state.settings
+    if not cookies.wants_remembering(request, settings):
+        return None
+    return settings.session_expires_in, settings.session_update_age
+
+
 async def current_caller(request: Request, db: DbDep, user_id: UserIdPath) -> Caller:
     """The caller, with a credential whose cryptography holds (else 401). Whether the database
     agrees is settled by the request's first round trip (see todo.api.caller)."""
@@ -59,7 +70,13 @@ async def current_caller(request: Request, db: DbDep, user_id: UserIdPath) -> Ca
         authorization=request.headers.get("authorization"),
         cookie=request.cookies.get(api.verifier.cookie_name),
     )
-    caller = Caller(db=db, credential=credential, windows=api.windows, sweeper=api.sweeper)
+    caller = Caller(
+        db=db,
+        credential=credential,
+        windows=api.windows,
+        sweeper=api.sweeper,
+        slide=_session_slide(request),
+    )
     request.state.caller = caller  # error responses carry the caller's rate-limit headers too
     try:
         caller.path_user_id = UUID(user_id)

@@ -12,15 +12,26 @@ RATE_KEY_PREFIX = "api:"
 # Who is calling: a live session (same rule as todo.auth.repository.find_active_session), or a
 # user who still exists (for a JWT, whose signature was already checked).
 _CALLER_BY_SESSION = (
-    "SELECT user_id FROM sessions WHERE token_hash = %(token_hash)s AND expires_at > now()"
+    "SELECT id AS session_id, user_id, expires_at FROM sessions "
+    "WHERE token_hash = %(token_hash)s AND expires_at > now()"
 )
+# A used session is slid forward, at most once per SESSION_UPDATE_AGE (the rule of
+# todo.auth.service.get_session), unless `slide` is off (a rememberMe=false browser session).
+# Data-modifying CTEs run whether or not the query reads them.
+_SLIDE = """
+slid AS (
+    UPDATE sessions SET expires_at = now() + %(expires_in)s * interval '1 second'
+    WHERE %(slide)s AND id = (SELECT session_id FROM caller)
+      AND expires_at - (%(expires_in)s - %(update_age)s) * interval '1 second' <= now()
+    RETURNING id
+),"""
 _CALLER_BY_USER = "SELECT id AS user_id FROM users WHERE id = %(user_id)s"
 
 # One statement: find the caller, make them the transaction's identity (row-level security then
 # shows only their rows, whatever the request asked for), and count the request in each
 # fixed window (one row per user and window kind, restarted in place when a new window begins).
 _GUARD = """
-WITH caller AS ({caller}),
+WITH caller AS ({caller}),{slide}
 windows AS (
     SELECT w.kind,
            to_timestamp(floor(extract(epoch FROM now()) / w.seconds) * w.seconds) AS started_at
@@ -42,8 +53,10 @@ SELECT caller.user_id,
        extract(epoch FROM counted.window_started_at)::bigint AS window_started
 FROM caller LEFT JOIN counted ON true
 """
-_GUARD_BY_SESSION = _GUARD.format(caller=_CALLER_BY_SESSION, identity=IDENTITY_SETTING)
-_GUARD_BY_USER = _GUARD.format(caller=_CALLER_BY_USER, identity=IDENTITY_SETTING)
+_GUARD_BY_SESSION = _GUARD.format(
+    caller=_CALLER_BY_SESSION, slide=_SLIDE, identity=IDENTITY_SETTING
+)
+_GUARD_BY_USER = _GUARD.format(caller=_CALLER_BY_USER, slide="", identity=IDENTITY_SETTING)
 
 
 def caller_check(
@@ -51,12 +64,14 @@ def caller_check(
     user_id: UUID | None,
     session_token_hash: bytes | None,
     windows: Sequence[tuple[str, int]],
+    slide: tuple[int, int] | None = None,
 ) -> Query:
     """The statement that checks a credential and counts the request.
 
     Its rows: none when the credential is dead; else one per counted window (kind, seconds)
     with `user_id`, `key`, `hits` (this request included) and `window_started` (epoch seconds),
-    or a single row with null counters when no window is counted.
+    or a single row with null counters when no window is counted. `slide` is (expires_in,
+    update_age) in seconds to slide a session credential forward when due, or None not to.
     """
     params = {
         "user_id": user_id,
@@ -64,6 +79,9 @@ def caller_check(
         "kinds": [kind for kind, _ in windows],
         "seconds": [seconds for _, seconds in windows],
         "prefix": RATE_KEY_PREFIX,
+        "slide": slide is not None,
+        "expires_in": slide[0] if slide else 0,
+        "update_age": slide[1] if slide else 0,
     }
     return (_GUARD_BY_SESSION if session_token_hash is not None else _GUARD_BY_USER, params)
 
