@@ -8,11 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
+from todo import models
 from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX, TaskBase
-
-
-def _timestamp() -> sa.Column[datetime]:
-    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
 
 
 class TaskArchive(TaskBase, table=True):
@@ -24,21 +21,8 @@ class TaskArchive(TaskBase, table=True):
         sa.Index("idx_tasks_archive_user_id", "user_id"),
     )
 
-    id: uuid.UUID = Field(
-        sa_column=sa.Column(sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()"))
-    )
-    user_id: uuid.UUID = Field(
-        sa_column=sa.Column(
-            sa.Uuid,
-            sa.ForeignKey(
-                "users.id",
-                name="fk_tasks_archive_user_id",
-                ondelete="CASCADE",
-                onupdate="CASCADE",
-            ),
-            nullable=False,
-        )
-    )
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=models.user_fk())  # fk_tasks_archive_user_id
     title: str = Field(sa_column=sa.Column(sa.String(TITLE_MAX), nullable=False))
     description: str | None = Field(
         default=None, sa_column=sa.Column(sa.String(DESCRIPTION_MAX), nullable=True)
@@ -46,6 +30,6 @@ class TaskArchive(TaskBase, table=True):
     completed: bool = Field(
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
-    created_at: datetime = Field(sa_column=_timestamp())
-    updated_at: datetime = Field(sa_column=_timestamp())
-    archived_at: datetime = Field(sa_column=_timestamp())
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
+    archived_at: datetime = Field(sa_column=models.timestamp())

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import EmailStr
 from sqlmodel import Field, SQLModel
 
-from todo import models  # noqa: F401  (naming convention before any table is declared)
+from todo import models
 
 
 class UserBase(SQLModel):
@@ -28,25 +28,15 @@ class User(UserBase, table=True):
         sa.Index("idx_users_created_at", "created_at"),
     )
 
-    id: uuid.UUID = Field(
-        sa_column=sa.Column(sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()"))
-    )
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
     email: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     email_verified: bool = Field(
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
     name: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
     image: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    created_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
-    updated_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
 
 
 class UserCreate(UserBase):
@@ -65,26 +55,6 @@ class UserPublic(UserBase):
     updated_at: datetime
 
 
-def _timestamp_column(*, nullable: bool = False) -> sa.Column[datetime]:
-    return sa.Column(
-        sa.DateTime(timezone=True),
-        nullable=nullable,
-        server_default=None if nullable else sa.func.now(),
-    )
-
-
-def _user_fk() -> sa.Column[uuid.UUID]:
-    return sa.Column(
-        sa.Uuid,
-        sa.ForeignKey("users.id", ondelete="CASCADE", onupdate="CASCADE"),
-        nullable=False,
-    )
-
-
-def _uuid_pk() -> sa.Column[uuid.UUID]:
-    return sa.Column(sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()"))
-
-
 class Account(SQLModel, table=True):
     """A way to sign in (Better Auth's "account"); `credential` accounts hold a password hash."""
 
@@ -94,8 +64,8 @@ class Account(SQLModel, table=True):
         sa.Index("idx_accounts_user_id", "user_id"),
     )
 
-    id: uuid.UUID = Field(sa_column=_uuid_pk())
-    user_id: uuid.UUID = Field(sa_column=_user_fk())
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=models.user_fk())
     account_id: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     provider_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     password: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
@@ -103,14 +73,14 @@ class Account(SQLModel, table=True):
     refresh_token: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     id_token: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     access_token_expires_at: datetime | None = Field(
-        default=None, sa_column=_timestamp_column(nullable=True)
+        default=None, sa_column=models.timestamp(nullable=True)
     )
     refresh_token_expires_at: datetime | None = Field(
-        default=None, sa_column=_timestamp_column(nullable=True)
+        default=None, sa_column=models.timestamp(nullable=True)
     )
     scope: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    created_at: datetime = Field(sa_column=_timestamp_column())
-    updated_at: datetime = Field(sa_column=_timestamp_column())
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
 
 
 class Session(SQLModel, table=True):
@@ -123,14 +93,14 @@ class Session(SQLModel, table=True):
         sa.Index("idx_sessions_expires_at", "expires_at"),
     )
 
-    id: uuid.UUID = Field(sa_column=_uuid_pk())
-    user_id: uuid.UUID = Field(sa_column=_user_fk())
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=models.user_fk())
     token_hash: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
     expires_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
     ip_address: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     user_agent: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    created_at: datetime = Field(sa_column=_timestamp_column())
-    updated_at: datetime = Field(sa_column=_timestamp_column())
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
 
 
 class Verification(SQLModel, table=True):
@@ -143,13 +113,13 @@ class Verification(SQLModel, table=True):
         sa.Index("idx_verifications_expires_at", "expires_at"),
     )
 
-    id: uuid.UUID = Field(sa_column=_uuid_pk())
-    user_id: uuid.UUID = Field(sa_column=_user_fk())
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=models.user_fk())
     identifier: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     value: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     expires_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
-    created_at: datetime = Field(sa_column=_timestamp_column())
-    updated_at: datetime = Field(sa_column=_timestamp_column())
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
 
 
 class Jwk(SQLModel, table=True):
@@ -157,11 +127,11 @@ class Jwk(SQLModel, table=True):
 
     __tablename__ = "jwks"
 
-    id: uuid.UUID = Field(sa_column=_uuid_pk())
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
     public_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     private_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    created_at: datetime = Field(sa_column=_timestamp_column())
-    expires_at: datetime | None = Field(default=None, sa_column=_timestamp_column(nullable=True))
+    created_at: datetime = Field(sa_column=models.timestamp())
+    expires_at: datetime | None = Field(default=None, sa_column=models.timestamp(nullable=True))
 
 
 class RateLimit(SQLModel, table=True):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, StrictBool, StrictStr
 from sqlmodel import Field, SQLModel
 
-from todo import models  # noqa: F401  (naming convention before any table is declared)
+from todo import models
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -63,18 +63,8 @@ class Task(TaskBase, table=True):
         ),
     )
 
-    id: uuid.UUID = Field(
-        sa_column=sa.Column(sa.Uuid, primary_key=True, server_default=sa.text("gen_random_uuid()"))
-    )
-    user_id: uuid.UUID = Field(
-        sa_column=sa.Column(
-            sa.Uuid,
-            sa.ForeignKey(
-                "users.id", name="fk_tasks_user_id", ondelete="CASCADE", onupdate="CASCADE"
-            ),
-            nullable=False,
-        )
-    )
+    id: uuid.UUID = Field(sa_column=models.uuid_pk())
+    user_id: uuid.UUID = Field(sa_column=models.user_fk())  # fk_tasks_user_id
     title: str = Field(sa_column=sa.Column(sa.String(TITLE_MAX), nullable=False))
     description: str | None = Field(
         default=None, sa_column=sa.Column(sa.String(DESCRIPTION_MAX), nullable=True)
@@ -82,16 +72,8 @@ class Task(TaskBase, table=True):
     completed: bool = Field(
         default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
-    created_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
-    updated_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
 
 
 class TaskCreate(SQLModel):

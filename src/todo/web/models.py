@@ -9,7 +9,7 @@ from typing import get_args
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from todo import models  # noqa: F401  (naming convention before any table is declared)
+from todo import models
 from todo.tasks.repository import SortField, SortOrder
 
 SORT_FIELDS: tuple[str, ...] = get_args(SortField)
@@ -29,27 +29,8 @@ class UserPreference(SQLModel, table=True):
         sa.CheckConstraint(_in("task_order", SORT_ORDERS), name="chk_user_preferences_task_order"),
     )
 
-    user_id: uuid.UUID = Field(
-        sa_column=sa.Column(
-            sa.Uuid,
-            sa.ForeignKey(
-                "users.id",
-                name="fk_user_preferences_user_id",
-                ondelete="CASCADE",
-                onupdate="CASCADE",
-            ),
-            primary_key=True,
-        )
-    )
+    user_id: uuid.UUID = Field(sa_column=models.user_fk(primary_key=True))
     task_sort: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     task_order: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
-    created_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
-    updated_at: datetime = Field(
-        sa_column=sa.Column(
-            sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-        )
-    )
+    created_at: datetime = Field(sa_column=models.timestamp())
+    updated_at: datetime = Field(sa_column=models.timestamp())
