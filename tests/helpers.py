@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from uuid import UUID
 
 from todo.auth import repository as users
@@ -25,3 +26,11 @@ async def make_task(
         if done:
             row = await tasks.toggle_task(tx, user_id=user_id, task_id=row["id"]) or row
     return row
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ import psycopg
 
 from todo import migrate
 from todo.embedded import embedded_postgres
+
+from .helpers import free_port
 
 
 def _server_running(data_dir: Path) -> bool:
@@ -43,15 +44,8 @@ def test_data_persists_across_restarts_and_the_server_stops(tmp_path: Path) -> N
     assert not _server_running(tmp_path)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_serve_starts_embedded_postgres_migrates_and_stops_it(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
     env |= {"DATA_DIR": str(tmp_path), "PORT": str(port)}
     log = tmp_path / "serve.log"

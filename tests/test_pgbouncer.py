@@ -12,7 +12,6 @@ import asyncio
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,14 +27,7 @@ from todo.db import Database
 from todo.tasks import repository as tasks
 from todo.tasks.repository import ListOptions
 
-from .helpers import make_task, make_user
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from .helpers import free_port, make_task, make_user
 
 
 def _run_as() -> list[str]:
@@ -65,7 +57,7 @@ def _bouncer(database_url: str, tmp_path: Path) -> Iterator[str]:
     server = " ".join(
         f"{key}={target[key]}" for key in ("host", "port", "dbname", "user") if target.get(key)
     )
-    port = _free_port()
+    port = free_port()
     tmp_path.chmod(0o777)
     config = tmp_path / "pgbouncer.ini"
     config.write_text(

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import email
-import re
-import socket
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from email.message import Message
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from todo.app import create_app
 from todo.config import Settings
+
+from ..mail import Inbox
 
 SECRET = "test-secret-for-the-account-tests-0123456789"
 BASE = "http://testserver"
@@ -72,56 +67,14 @@ async def client(serve: Serve) -> AsyncIterator[httpx.AsyncClient]:
         yield running
 
 
-class Inbox:
-    """Messages an SMTP server received (in its own thread), for tests to wait on."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self._arrived = threading.Condition()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        with self._arrived:
-            self.messages.append(email.message_from_bytes(envelope.content))
-            self._arrived.notify_all()
-        return "250 Message accepted"
-
-    def _wait(self, count: int) -> bool:
-        with self._arrived:
-            return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=10)
-
-    async def wait(self, count: int = 1) -> list[Message]:
-        """Wait (up to 10 s) until `count` messages have arrived; all of them."""
-        assert await asyncio.to_thread(self._wait, count), "the email did not arrive"
-        return self.messages
-
-    @staticmethod
-    def link(message: Message) -> str:
-        """The first http(s) link in a plain-text message."""
-        body = message.get_payload(decode=True)
-        assert isinstance(body, bytes)
-        found = re.search(r"https?://\S+", body.decode())
-        assert found, body
-        return found.group(0)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, dict[str, Any]]]:
     """A real SMTP server on a free localhost port; its inbox and the settings that use it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    inbox = Inbox().start()
     try:
-        yield inbox, {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False}
+        yield inbox, inbox.settings
     finally:
-        controller.stop()
+        inbox.stop()
 
 
 async def sign_up(

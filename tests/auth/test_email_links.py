@@ -10,6 +10,7 @@ import pytest
 
 from todo.db import Database
 
+from ..mail import link_in
 from .conftest import BASE, PASSWORD, Inbox, Serve, bearer, sign_in, sign_up
 
 NEW_PASSWORD = "Another-pass-7"
@@ -34,7 +35,7 @@ async def _reset_token(client: httpx.AsyncClient, inbox: Inbox, address: str) ->
     message = (await inbox.wait(count + 1))[-1]
     assert message["To"] == address
     assert message["Subject"] == "Reset your password"
-    link = Inbox.link(message)
+    link = link_in(message)
     assert link.startswith(f"{BASE}/api/auth/reset-password/")
     redirect = await client.get(link.removeprefix(BASE))
     assert redirect.status_code == 302
@@ -137,7 +138,7 @@ async def test_email_verification_by_email(
         await sign_up(client, "verify@example.com", callbackURL="/welcome")
         message = (await inbox.wait(1))[0]
         assert message["Subject"] == "Verify your email address"
-        link = Inbox.link(message)
+        link = link_in(message)
         assert _query(link)["callbackURL"] == "/welcome"
 
         followed = await client.get(link.removeprefix(BASE))
@@ -177,15 +178,15 @@ async def test_verification_can_be_required_and_resent(
         first, second = await inbox.wait(2)
         async with db.owner_transaction() as tx:
             await tx.execute("UPDATE verifications SET expires_at = now() - interval '1 s'")
-        tampered = await _verify(client, _query(Inbox.link(first))["token"] + "x")
+        tampered = await _verify(client, _query(link_in(first))["token"] + "x")
         assert tampered.json()["code"] == "INVALID_TOKEN"
-        stale = await _verify(client, _query(Inbox.link(second))["token"])
+        stale = await _verify(client, _query(link_in(second))["token"])
         assert stale.status_code == 401
         assert stale.json()["code"] == "TOKEN_EXPIRED"
 
         await client.post("/api/auth/send-verification-email", json={"email": "strict@example.com"})
         third = (await inbox.wait(3))[2]
-        verified = await _verify(client, _query(Inbox.link(third))["token"])
+        verified = await _verify(client, _query(link_in(third))["token"])
         assert verified.json() == {"status": True, "user": None}
         assert (await sign_in(client, "strict@example.com")).status_code == 200
 

@@ -14,7 +14,8 @@ import httpx
 import jwt
 import pytest
 
-from .conftest import SECRET, free_port
+from ..helpers import free_port
+from .conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).parent / "js" / "client-flow.mjs"

@@ -15,8 +15,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from ..mail import Inbox
 from .live import LiveServer
-from .mail import Inbox
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -6,7 +6,6 @@ Its event loop also runs the tests' database arrangements (`call`), on the app's
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -23,15 +22,10 @@ from todo.auth import tokens
 from todo.config import Settings
 from todo.db import Database
 
+from ..helpers import free_port
+
 SECRET = "web-tests-secret-0123456789-abcdefghijklmnop"
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class LiveServer:

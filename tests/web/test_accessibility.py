@@ -13,9 +13,9 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from ..mail import Inbox
 from .conftest import DESKTOP, PHONE, sign_in_browser
 from .live import LiveServer
-from .mail import Inbox
 from .pages import BROWSER, add, items, seed, sign_up
 
 pytestmark = BROWSER

@@ -17,8 +17,8 @@ from playwright.async_api import Browser, BrowserContext, Download, Page, expect
 
 from todo.db import Database
 
+from ..mail import Inbox
 from .live import LiveServer
-from .mail import Inbox
 from .pages import BROWSER, PASSWORD, add, items, sign_in, sign_up
 
 pytestmark = BROWSER

@@ -1,4 +1,4 @@
-"""A real SMTP server on a free localhost port, keeping what it receives, for emailed links."""
+"""A real SMTP server on a free localhost port that keeps what it receives (emailed links)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from .live import free_port
+from .helpers import free_port
 
 
 class Inbox:
-    """Messages the server received (in its own thread)."""
+    """Messages the server received (in its own thread), for tests to wait on."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
@@ -25,6 +25,7 @@ class Inbox:
 
     @property
     def settings(self) -> dict[str, Any]:
+        """The settings that send mail here."""
         return {"smtp_host": "127.0.0.1", "smtp_port": self.port, "smtp_starttls": False}
 
     def start(self) -> Inbox:
@@ -44,14 +45,23 @@ class Inbox:
         with self._arrived:
             return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=10)
 
+    async def wait(self, count: int = 1) -> list[Message]:
+        """Wait (up to 10 s) until `count` messages have arrived; all of them."""
+        assert await asyncio.to_thread(self._wait, count), "the email did not arrive"
+        return self.messages
+
     async def link(self, number: int = 1, *, to: str | None = None) -> str:
         """The first link of the `number`th message (waiting up to 10 s for it)."""
-        assert await asyncio.to_thread(self._wait, number), "the email did not arrive"
-        message = self.messages[number - 1]
+        message = (await self.wait(number))[number - 1]
         if to is not None:
             assert message["To"] == to
-        body = message.get_payload(decode=True)
-        assert isinstance(body, bytes)
-        found = re.search(r"https?://\S+", body.decode())
-        assert found, body
-        return found.group(0)
+        return link_in(message)
+
+
+def link_in(message: Message) -> str:
+    """The first http(s) link in a plain-text message."""
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    found = re.search(r"https?://\S+", body.decode())
+    assert found, body
+    return found.group(0)
