@@ -139,6 +139,9 @@ async def focus_ring(page: Page) -> str:
 async def test_the_task_page_works_from_the_keyboard(signed_in: Page) -> None:
     page = signed_in
     await page.goto("/")
+    # The new-todo field takes focus on load (autofocus lands at Chromium's next frame,
+    # which may come after the load event), so typing at once reaches it.
+    await expect(page.get_by_placeholder("What needs to be done?")).to_be_focused()
     await page.keyboard.type("Write report")
     await page.keyboard.press("Enter")
     await page.keyboard.type("Plan trip")

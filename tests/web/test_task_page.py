@@ -89,6 +89,24 @@ async def test_ten_thousand_tasks_load_page_by_page(
     assert await items(page).all_text_contents() == active[5:100]
 
 
+def lock_writes(database_url: str, user_id: UUID) -> _WriteLock:
+    """Hold the user's write lock: the page's batches stall on the server until it is let go."""
+    return _WriteLock(database_url, user_id)
+
+
+class _WriteLock:
+    def __init__(self, database_url: str, user_id: UUID) -> None:
+        self.url, self.key = database_url, str(user_id)
+
+    async def __aenter__(self) -> None:
+        self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        await self.conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (self.key,))
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (self.key,))
+        await self.conn.close()
+
+
 async def test_changes_reach_the_server_in_order_even_when_leaving_at_once(
     live: LiveServer, alice: UUID, page: Page, database_url: str
 ) -> None:
@@ -97,8 +115,7 @@ async def test_changes_reach_the_server_in_order_even_when_leaving_at_once(
     await eventually(lambda: stored(live, alice), [("two", False), ("one", False)])
     # Hold the user's write lock: the next request stalls on the server, so the changes after
     # it are still in the page's queue when the page goes away.
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as blocker:
-        await blocker.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (str(alice),))
+    async with lock_writes(database_url, alice):
         await add(page, "three")
         await items(page).nth(2).get_by_role("checkbox").check()
         await items(page).nth(1).dblclick()
@@ -109,9 +126,45 @@ async def test_changes_reach_the_server_in_order_even_when_leaving_at_once(
         await items(page).nth(0).get_by_role("button", name="Delete").click()
         await page.goto("about:blank")
         await asyncio.sleep(0.3)  # the last changes leave with the page (keepalive)
-        await blocker.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (str(alice),))
     expected = [("three", False), ("two, renamed", False), ("one", True)]
     await eventually(lambda: stored(live, alice), expected)
+
+
+async def test_a_reload_right_after_a_change_shows_the_change(
+    live: LiveServer, alice: UUID, page: Page, database_url: str
+) -> None:
+    await seed(live, alice, "keep", "remove")
+    await page.goto("/")
+    await expect(items(page)).to_have_text(["remove", "keep"])
+    # The delete is still unanswered when the page reloads, so the reloaded page is served
+    # before the change lands and first shows the old list.
+    async with lock_writes(database_url, alice):
+        await items(page).first.hover()
+        await items(page).first.get_by_role("button", name="Delete").click()
+        await expect(items(page)).to_have_text(["keep"])
+        await page.reload()
+        await expect(items(page)).to_have_text(["remove", "keep"])
+    # Once it lands, the new page shows it by itself; the change sent twice is no error.
+    await expect(items(page)).to_have_text(["keep"])
+    await expect(page.locator(".flash")).to_be_hidden()
+    assert await stored(live, alice) == [("keep", False)]
+
+
+async def test_unsaved_changes_never_go_to_another_account(
+    live: LiveServer, alice: UUID, page: Page, context: BrowserContext, database_url: str
+) -> None:
+    await page.goto("/")
+    async with lock_writes(database_url, alice):
+        await add(page, "alice's secret")
+        await page.goto("about:blank")  # the change waits in this tab's storage
+        await context.clear_cookies()
+        bob = await sign_in_browser(live, context, "bob@example.com", "Bob")
+        await page.goto("/")
+        await expect(page.locator(".new-todo")).to_be_focused()
+    await eventually(lambda: stored(live, alice), [("alice's secret", False)])
+    await page.reload()
+    await expect(items(page)).to_have_count(0)
+    assert await stored(live, bob) == []
 
 
 async def test_typing_survives_everything_the_page_does(signed_in: Page) -> None:

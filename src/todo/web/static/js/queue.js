@@ -2,14 +2,21 @@
 //
 // Changes wait in `pending` while one request is in flight; each request carries every change
 // queued so far, oldest first, and the server applies them in that order in one transaction.
-// When the page is closed, the changes not yet answered leave in one last `keepalive` request.
+// When the page is closed, the changes not yet answered leave in one last `keepalive` request,
+// and are kept in the tab's sessionStorage too: that request races the next page's own load,
+// so the next task page of this tab and user sends them again (harmless, see batch.py) and
+// then shows the list as it stands after them (`takeUnsaved`).
 
 const MAX_OPS = 200;
+// Unsaved changes older than this are not sent again: the keepalive request has long been
+// answered, and repeating an old change could undo a newer one made on another device.
+const UNSAVED_TTL_MS = 60_000;
 
 export class WriteQueue {
-  constructor({ url, csrfToken, onResult, onError, onIdle }) {
+  constructor({ url, csrfToken, storageKey, onResult, onError, onIdle }) {
     this.url = url;
     this.csrfToken = csrfToken;
+    this.storageKey = storageKey;
     this.onResult = onResult;
     this.onError = onError;
     this.onIdle = onIdle;
@@ -23,8 +30,8 @@ export class WriteQueue {
     return this.inFlight !== null || this.pending.length > 0;
   }
 
-  push(op) {
-    this.pending.push(op);
+  push(...ops) {
+    this.pending.push(...ops);
     if (!this.inFlight) this.pump();
   }
 
@@ -77,7 +84,26 @@ export class WriteQueue {
     const ops = [...(this.inFlight || []), ...this.pending].slice(0, MAX_OPS);
     if (!ops.length) return;
     this.pending = [];
+    try {
+      sessionStorage.setItem(this.storageKey, JSON.stringify({ at: Date.now(), ops }));
+    } catch {
+      // Storage full or disabled: the keepalive request alone carries them.
+    }
     this.request(ops, { keepalive: true }).catch(() => {});
+  }
+
+  // The changes an earlier page of this tab left unanswered (see above), taken out of
+  // storage; an empty list when there are none.
+  takeUnsaved() {
+    let saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(this.storageKey));
+      sessionStorage.removeItem(this.storageKey);
+    } catch {
+      return [];
+    }
+    const fresh = saved && Date.now() - saved.at < UNSAVED_TTL_MS;
+    return fresh && Array.isArray(saved.ops) ? saved.ops : [];
   }
 }
 
