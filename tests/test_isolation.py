@@ -127,3 +127,30 @@ async def test_identity_and_role_end_with_the_transaction(database_url: str) -> 
             assert await tx.fetch_value("SELECT current_user") != RUNTIME_ROLE
     finally:
         await single.close()
+
+
+async def test_every_per_user_table_the_runtime_role_can_reach_is_confined_to_its_owner(
+    db: Database,
+) -> None:
+    """Beyond tasks: any table with a user_id that todo_app may read holds only the caller's
+    rows for it, by a forced policy (a new table without one fails here)."""
+    async with db.owner_transaction() as tx:
+        tables = await tx.fetch_all(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,"
+            " (SELECT array_agg(p.qual) FROM pg_policies p WHERE p.tablename = c.relname)"
+            " AS quals "
+            "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'user_id' "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' "
+            " AND has_table_privilege(%s, c.oid, 'SELECT') ORDER BY c.relname",
+            (RUNTIME_ROLE,),
+        )
+    assert {"tasks", "tasks_archive", "user_preferences", "applied_changes"} <= {
+        table["relname"] for table in tables
+    }
+    credentials = {"accounts", "sessions", "verifications"}  # looked up before anyone is known
+    for table in tables:
+        if table["relname"] in credentials:
+            continue
+        assert table["relrowsecurity"], table["relname"]
+        assert table["relforcerowsecurity"], table["relname"]
+        assert table["quals"] == ["(user_id = current_user_id())"], table["relname"]

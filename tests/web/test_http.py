@@ -120,6 +120,46 @@ async def test_the_batch_applies_changes_in_order(database_url: str, db: Databas
     assert await titles(db, visitor.user_id) == ["first, renamed", "second"]
 
 
+async def test_a_change_is_applied_once_however_often_it_arrives(
+    database_url: str, db: Database
+) -> None:
+    visitor = await sign_in(db, "alice@example.com")
+    task = str(uuid4())
+
+    def change(**fields: object) -> dict[str, object]:
+        return {"change_id": str(uuid4()), "id": task, **fields}
+
+    create = change(op="create", title="draft")
+    rename = change(op="update", title="final")
+    toggle = change(op="update", completed=True)
+    delete = change(op="delete")
+    headers = visitor.headers(**{"x-csrf-token": visitor.csrf, "accept": "application/json"})
+    async with running(database_url) as app, client(app) as http:
+
+        async def send(*ops: dict[str, object]) -> list[object]:
+            response = await http.post("/tasks/batch", json={"ops": list(ops)}, headers=headers)
+            assert response.status_code == 200
+            errors: list[object] = response.json()["errors"]
+            return errors
+
+        assert await send(create, rename) == [None, None]
+        # A late copy of the first batch (a page's resend) must not undo the rename.
+        assert await send(create, rename, toggle) == [None, None, None]
+        assert await titles(db, visitor.user_id) == ["final"]
+        await send(change(op="update", title="edited elsewhere"))
+        assert await send(rename, toggle) == [None, None]
+        assert await titles(db, visitor.user_id) == ["edited elsewhere"]
+        # The same change twice in one batch counts once; a deleted task is not recreated.
+        assert await send(delete, delete) == [None, None]
+        assert await send(create, delete) == [None, None]
+        assert await titles(db, visitor.user_id) == []
+    async with db.owner_transaction() as tx:
+        kept = await tx.fetch_value(
+            "SELECT count(*) FROM applied_changes WHERE user_id = %s", (visitor.user_id,)
+        )
+    assert kept == 5
+
+
 async def test_the_batch_needs_the_token(database_url: str, db: Database) -> None:
     visitor = await sign_in(db, "alice@example.com")
     ops = [{"op": "create", "id": str(uuid4()), "title": "pwned"}]

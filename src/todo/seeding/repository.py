@@ -214,5 +214,6 @@ async def truncate_user_data(tx: Transaction) -> None:
     references users makes this fail loudly instead of being emptied unnoticed.
     """
     await tx.execute(
-        "TRUNCATE users, accounts, sessions, verifications, tasks, tasks_archive, user_preferences"
+        "TRUNCATE users, accounts, sessions, verifications, tasks, tasks_archive, "
+        "user_preferences, applied_changes"
     )

@@ -1,10 +1,12 @@
 """The page's write queue, server side: a list of changes applied in order in one transaction.
 
 The page names new tasks itself (random UUIDs), so no queued change waits for an earlier
-answer, and a resent batch is harmless: creating an existing id does nothing, the other changes
-set values rather than flip them, and deleting a task already gone is only reported. A page
-that closes resends its unanswered batch with what followed it; the per-user lock makes the
-server apply batches one at a time, in the order they reach it.
+answer. A change may reach the server more than once: a page that closes resends its unanswered
+batch with what followed it, and the tab's next task page sends them once more (see queue.js).
+Each change carries an id of its own, and the ids applied in the last day are kept
+(`applied_changes`), so a change is applied once however often it arrives and a late copy can
+never undo a newer change. The per-user lock makes the server apply batches one at a time, in
+the order they reach it.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from todo.web import repository as web_sql
 from todo.web.tasks import clean_description, clean_title
 
 MAX_OPS = 200
+KEEP_APPLIED_SECONDS = 24 * 3600  # far longer than a page keeps unsent changes (ten minutes)
 
 
 class _Op(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    change_id: UUID | None = None  # the page's id for this change (applied once)
 
 
 class Create(_Op):
@@ -106,7 +110,16 @@ async def apply_batch(
     errors: list[dict[str, str] | None] = []
     async with db.transaction(user_id) as tx:
         await web_sql.lock_user_writes(tx, user_id=user_id)
+        ids = [op.change_id for op in batch.ops if op.change_id is not None]
+        fresh = await web_sql.claim_changes(
+            tx, user_id=user_id, change_ids=ids, keep_seconds=KEEP_APPLIED_SECONDS
+        )
         for op in batch.ops:
+            if op.change_id is not None:
+                if op.change_id not in fresh:
+                    errors.append(None)  # applied when it first arrived
+                    continue
+                fresh.discard(op.change_id)
             try:
                 await _apply(tx, user_id, op)
                 errors.append(None)

@@ -1,4 +1,5 @@
-"""Per-user preferences of the web UI, kept on the server so that every device shares them."""
+"""The web UI's own tables: per-user preferences (kept on the server so that every device shares
+them) and the changes its pages have had applied (so a resent change is applied once)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,14 @@ class UserPreference(SQLModel, table=True):
     task_order: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
     created_at: datetime = Field(sa_column=models.timestamp())
     updated_at: datetime = Field(sa_column=models.timestamp())
+
+
+class AppliedChange(SQLModel, table=True):
+    """A change from a page's write queue that has been applied (kept for a day; see
+    todo.web.batch)."""
+
+    __tablename__ = "applied_changes"
+
+    user_id: uuid.UUID = Field(sa_column=models.user_fk(primary_key=True))
+    change_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid, primary_key=True))
+    applied_at: datetime = Field(sa_column=models.timestamp())

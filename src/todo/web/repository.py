@@ -113,6 +113,23 @@ async def lock_user_writes(tx: Transaction, *, user_id: UUID) -> None:
     await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(user_id),))
 
 
+async def claim_changes(
+    tx: Transaction, *, user_id: UUID, change_ids: list[UUID], keep_seconds: int
+) -> set[UUID]:
+    """Record these changes as applied; the ones not recorded before (to be applied now).
+    Records older than `keep_seconds` are forgotten on the way."""
+    rows = await tx.fetch_all(
+        "WITH forgotten AS ("
+        " DELETE FROM applied_changes WHERE user_id = %(user_id)s"
+        " AND applied_at < now() - make_interval(secs => %(keep)s)) "
+        "INSERT INTO applied_changes (user_id, change_id) "
+        "SELECT %(user_id)s, id FROM unnest(%(ids)s::uuid[]) AS id "
+        "ON CONFLICT DO NOTHING RETURNING change_id",
+        {"user_id": user_id, "ids": change_ids, "keep": keep_seconds},
+    )
+    return {row["change_id"] for row in rows}
+
+
 async def insert_task_with_id(
     tx: Transaction, *, task_id: UUID, user_id: UUID, title: str, description: str | None
 ) -> Row | None:

@@ -37,18 +37,13 @@ function start(app) {
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   let serverCounts = null;
 
-  // Changes sent again from an earlier page (see queue.js): a task they find gone is one
-  // the first sending already deleted, not news for the user.
-  const resent = new Set();
   const queue = new WriteQueue({
     url: '/tasks/batch',
     csrfToken,
     storageKey: `todo.unsaved.${app.dataset.user}`,
     onResult(ops, body) {
       serverCounts = body.counts;
-      const failures = (body.errors || []).filter(
-        (error, at) => error && !(resent.has(ops[at]) && error.code === 'NOT_FOUND'),
-      );
+      const failures = (body.errors || []).filter(Boolean);
       if (failures.length) {
         showFlash(`Some changes were not saved: ${failures[0].message}`);
         state.needsResync = true;
@@ -425,7 +420,6 @@ function start(app) {
   // What the last page of this tab left unanswered goes again, then the list is reloaded.
   const unsaved = queue.takeUnsaved();
   if (unsaved.length) {
-    unsaved.forEach((op) => resent.add(op));
     state.needsResync = true;
     queue.push(...unsaved);
   }

@@ -4,13 +4,14 @@
 // queued so far, oldest first, and the server applies them in that order in one transaction.
 // When the page is closed, the changes not yet answered leave in one last `keepalive` request,
 // and are kept in the tab's sessionStorage too: that request races the next page's own load,
-// so the next task page of this tab and user sends them again (harmless, see batch.py) and
-// then shows the list as it stands after them (`takeUnsaved`).
+// so the next task page of this tab and user sends them again and then shows the list as it
+// stands after them (`takeUnsaved`). Each change carries its own `change_id`, and the server
+// applies a change once however often it arrives (see batch.py).
 
 const MAX_OPS = 200;
-// Unsaved changes older than this are not sent again: the keepalive request has long been
-// answered, and repeating an old change could undo a newer one made on another device.
-const UNSAVED_TTL_MS = 60_000;
+// Unsaved changes older than this are dropped rather than sent again: they would overwrite
+// whatever was done since on another device. (The server remembers applied changes for a day.)
+const UNSAVED_TTL_MS = 10 * 60_000;
 
 export class WriteQueue {
   constructor({ url, csrfToken, storageKey, onResult, onError, onIdle }) {
@@ -31,6 +32,7 @@ export class WriteQueue {
   }
 
   push(...ops) {
+    for (const op of ops) op.change_id ??= newId();
     this.pending.push(...ops);
     if (!this.inFlight) this.pump();
   }
