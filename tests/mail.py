@@ -17,11 +17,13 @@ from .helpers import free_port
 class Inbox:
     """Messages the server received (in its own thread), for tests to wait on."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
+        """`options` go to aiosmtpd's Controller (TLS, authentication)."""
         self.messages: list[Message] = []
+        self.sessions: list[dict[str, bool]] = []  # per message: over TLS, authenticated
         self._arrived = threading.Condition()
         self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -37,6 +39,9 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self._arrived:
+            self.sessions.append(
+                {"tls": session.ssl is not None, "authenticated": bool(session.authenticated)}
+            )
             self.messages.append(email.message_from_bytes(envelope.content))
             self._arrived.notify_all()
         return "250 Message accepted"
