@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 
 from todo import migrate
 from todo.embedded import embedded_postgres
@@ -44,7 +45,10 @@ def test_data_persists_across_restarts_and_the_server_stops(tmp_path: Path) -> N
     assert not _server_running(tmp_path)
 
 
-def test_serve_starts_embedded_postgres_migrates_and_stops_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_starts_embedded_postgres_migrates_and_stops_it(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
     env |= {"DATA_DIR": str(tmp_path), "PORT": str(port)}
@@ -70,7 +74,7 @@ def test_serve_starts_embedded_postgres_migrates_and_stops_it(tmp_path: Path) ->
         assert response.json() == {"status": "ok"}
         assert _server_running(tmp_path)
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         proc.wait(timeout=30)
     assert proc.returncode == 0, log.read_text()
     assert not _server_running(tmp_path)

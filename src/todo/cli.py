@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -27,6 +29,10 @@ app.add_typer(bench_commands.bench_app, name="bench")
 console = common.console
 _settings = common.settings_or_exit
 database_url = common.database_url
+
+
+def _leave_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)  # unwinds `serve`, so the embedded PostgreSQL is stopped too
 
 
 @app.command()
@@ -55,6 +61,9 @@ def serve(
         # URL, when not configured, is the address actually served).
         os.environ.update(DATABASE_URL=url, HOST=bind_host, PORT=str(bind_port))
         console.print(f"todo is serving on http://{bind_host}:{bind_port}", highlight=False)
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again; by default that
+        # would end the process on the spot and leave the embedded PostgreSQL running.
+        signal.signal(signal.SIGTERM, _leave_on_sigterm)
         uvicorn.run(
             "todo.app:create_app_from_env",
             factory=True,
