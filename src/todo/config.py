@@ -175,6 +175,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body accepted (1 MB); more gets 413."
     )
+    import_max_bytes: int = Field(
+        default=16_777_216,
+        ge=1,
+        description="Largest body POST /api/{user_id}/import accepts (16 MB: 10,000 tasks).",
+    )
 
     # --- web ---
     web_page_size: int = Field(

@@ -12,7 +12,8 @@ import httpx
 from todo.db import Database
 
 from ..helpers import make_task
-from .support import User, assert_error, assert_success
+from .conftest import MakeClient
+from .support import User, api_settings, assert_error, assert_success
 
 FIELDS = ("title", "description", "completed")
 
@@ -123,3 +124,26 @@ async def test_an_unknown_export_format_is_an_invalid_parameter(
     response = await client.get(_export_url(alice, "xml"), headers=alice.auth)
     error = assert_error(response, 400, "INVALID_PARAMETER")
     assert "format" in error["details"]
+
+
+async def test_an_import_may_be_larger_than_other_bodies_up_to_its_own_limit(
+    make_client: MakeClient, alice: User
+) -> None:
+    client = await make_client(api_settings(max_body_bytes=50_000, import_max_bytes=200_000))
+    rows = [{"title": f"task {n}", "description": "x" * 900} for n in range(100)]
+    body = json.dumps({"tasks": rows}).encode()
+    assert 50_000 < len(body) < 200_000
+    headers = {**alice.auth, "Content-Type": "application/json"}
+    response = await client.post(f"/api/{alice.id}/import", content=body, headers=headers)
+    assert assert_success(response, 201) == {"created": 100, "archived": 0}
+    # Past the import's own limit: 413, and nothing imported.
+    body = json.dumps({"tasks": rows * 3}).encode()
+    response = await client.post(f"/api/{alice.id}/import", content=body, headers=headers)
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    # Every other route keeps the general limit.
+    large_task = json.dumps({"title": "t", "description": "x" * 60_000}).encode()
+    response = await client.post(alice.tasks_url(), content=large_task, headers=headers)
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    listing = await client.get(alice.tasks_url(), headers=alice.auth)
+    assert_success(listing, 200)
+    assert listing.json()["meta"]["total"] == 100  # only the first import's tasks

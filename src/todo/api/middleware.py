@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,19 +26,30 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimit:
     """Refuses bodies over `max_bytes`: at once when Content-Length says so (nothing else runs),
-    otherwise as soon as the bytes received pass the limit (chunked uploads, lying headers)."""
+    otherwise as soon as the bytes received pass the limit (chunked uploads, lying headers).
+    Paths matching a pattern of `larger` have that limit instead (a whole account's import)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = [(re.compile(pattern), limit) for pattern, limit in (larger or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        """The largest body a request to `path` may send."""
+        return next(
+            (limit for pattern, limit in self.larger if pattern.fullmatch(path)), self.max_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope["path"])
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refusal(scope)(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refusal(scope, max_bytes)(scope, receive, send)
             return
         received = 0
 
@@ -44,14 +58,14 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise BodyTooLarge(max_bytes)
             return message
 
         await self.app(scope, limited, send)
 
-    def _refusal(self, scope: Scope) -> Response:
-        error = BodyTooLarge(self.max_bytes)
+    def _refusal(self, scope: Scope, max_bytes: int) -> Response:
+        error = BodyTooLarge(max_bytes)
         if errors.is_api_request(Request(scope)):
             return envelope.failure(413, "PAYLOAD_TOO_LARGE", str(error.detail))
         return PlainTextResponse(str(error.detail), status_code=413)

@@ -52,7 +52,11 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
     app.include_router(transfer_api.router)
     errors.install(app)
     # Added last = outermost: CORS headers reach every answer, a 413 included.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={transfer_api.IMPORT_PATH: settings.import_max_bytes},
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=Settings.split(settings.cors_origins),

@@ -21,6 +21,9 @@ from todo.errors import ValidationFailed
 from todo.tasks.api import COMMON_RESPONSES, RATE_HEADERS, error_doc
 from todo.transfer import service
 
+IMPORT_PATH = r"/api/[^/]+/import"
+"""The import's path, whose bodies may be larger (IMPORT_MAX_BYTES, see todo.api.mount)."""
+
 router = APIRouter(prefix="/api/{user_id}", tags=["export and import"], responses=COMMON_RESPONSES)
 
 ExportFormat = Literal["json", "csv"]
@@ -114,6 +117,7 @@ async def _read_import(request: Request) -> tuple[str, Any]:
             "VALIDATION_ERROR: the body is not an export or CSV, or a row breaks a rule "
             "(`details` names the row and field); nothing was imported"
         ),
+        413: error_doc("PAYLOAD_TOO_LARGE: a body over IMPORT_MAX_BYTES (16 MB by default)"),
     },
     openapi_extra={
         "requestBody": {
