@@ -247,3 +247,44 @@ async def test_the_account_page_exports_every_task(page: Page) -> None:
         await page.get_by_role("link", name="Export as CSV").click()
     rows = list(csv.DictReader(io.StringIO(await _downloaded(await csv_download.value))))
     assert sorted(row["title"] for row in rows) == ["first task", "second, with a comma"]
+
+
+async def test_an_export_imports_into_another_account_from_the_account_page(
+    page: Page, browser: Browser, live: LiveServer
+) -> None:
+    await page.goto("/sign-up")
+    await sign_up(page, "alice@example.com", name="Alice")
+    await add(page, "first task")
+    await add(page, "second task")
+    await items(page).first.get_by_role("checkbox").check()
+    await page.get_by_role("link", name="Account").click()
+    async with page.expect_download() as download:
+        await page.get_by_role("link", name="Export as JSON").click()
+    exported = (await _downloaded(await download.value)).encode()
+
+    bobs = await browser.new_context(base_url=live.url)
+    try:
+        bob = await bobs.new_page()
+        await bob.goto("/sign-up")
+        await sign_up(bob, "bob@example.com", name="Bob")
+        await expect(bob.locator(".new-todo")).to_be_visible()
+        await bob.goto("/account")
+        chooser = bob.get_by_label("File to import")
+        # A file that is not an export: the reason next to the field, and nothing imported.
+        bad = {"name": "tasks.csv", "mimeType": "text/csv", "buffer": b"title\n   \n"}
+        await chooser.set_input_files(files=[bad])  # type: ignore[list-item]
+        await bob.get_by_role("button", name="Import tasks").click()
+        error = bob.locator("#tasks_file-error")
+        await expect(error).to_contain_text("Row 1, field title")
+        await expect(error).to_contain_text("nothing was imported")
+        await expect(chooser).to_have_attribute("aria-invalid", "true")
+        # Alice's export: every task arrives, done or not.
+        good = {"name": "tasks.json", "mimeType": "application/json", "buffer": exported}
+        await chooser.set_input_files(files=[good])  # type: ignore[list-item]
+        await bob.get_by_role("button", name="Import tasks").click()
+        await expect(bob.get_by_role("status")).to_have_text("Imported 2 tasks.")
+        await bob.goto("/")
+        await expect(items(bob)).to_have_text(["second task", "first task"])
+        await expect(items(bob)).to_have_class(["completed", ""])
+    finally:
+        await bobs.close()

@@ -103,3 +103,42 @@ async def test_the_cookie_follows_the_session(database_url: str, db: Database) -
     assert "set-cookie" not in again.headers
     assert expired.status_code == 303
     assert "better-auth.session_token=; Max-Age=0" in expired.headers["set-cookie"]
+
+
+async def test_importing_a_file_from_the_account_page(database_url: str, db: Database) -> None:
+    visitor = await sign_in(db, "alice@example.com")
+    csv_file = {"tasks_file": ("mine.csv", b"title,completed\nfirst,false\nsecond,true\n", "")}
+    token = {"csrf_token": visitor.csrf}
+
+    async def titles() -> list[str]:
+        async with db.transaction(visitor.user_id) as tx:
+            rows = await tx.fetch_all("SELECT title FROM tasks ORDER BY title")
+        return [row["title"] for row in rows]
+
+    async with running(database_url) as app, client(app) as http:
+        # Without the CSRF token: refused, nothing imported.
+        response = await http.post("/account/import", files=csv_file, headers=visitor.headers())
+        assert response.status_code == 403
+        assert await titles() == []
+        # No file chosen: said next to the field.
+        response = await http.post(
+            "/account/import",
+            data=token,
+            files={"tasks_file": ("", b"", "")},
+            headers=visitor.headers(),
+        )
+        assert response.status_code == 400
+        assert "Choose a file" in response.text
+        # A CSV (known by its name): imported, then the page says how many.
+        response = await http.post(
+            "/account/import", data=token, files=csv_file, headers=visitor.headers()
+        )
+        assert response.status_code == 303
+        assert response.headers["location"] == "/account?done=imported&created=2&archived=0"
+        assert await titles() == ["first", "second"]
+        page = await http.get(response.headers["location"], headers=visitor.headers())
+        assert "Imported 2 tasks." in page.text
+        forged = await http.get(
+            "/account?done=imported&created=<b>&archived=0", headers=visitor.headers()
+        )
+        assert "Imported" not in forged.text

@@ -55,7 +55,11 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
-        larger={transfer_api.IMPORT_PATH: settings.import_max_bytes},
+        # Imports carry a whole account's tasks (the web form's file too).
+        larger={
+            transfer_api.IMPORT_PATH: settings.import_max_bytes,
+            "/account/import": settings.import_max_bytes,
+        },
     )
     app.add_middleware(
         CORSMiddleware,

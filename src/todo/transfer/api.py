@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -79,28 +79,7 @@ async def export_tasks(
     )
 
 
-async def _read_import(request: Request) -> tuple[str, Any]:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            "The body is not UTF-8 text", details={"body": ["send UTF-8 encoded JSON or CSV"]}
-        ) from None
-    if media_type == "text/csv":
-        return "csv", text
-    if media_type == "application/json":
-        try:
-            return "json", json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValidationFailed(
-                "The body is not valid JSON", details={"body": [str(error)]}
-            ) from None
-    raise ValidationFailed(
-        "Unsupported body",
-        details={"body": ["send Content-Type: application/json (an export) or text/csv"]},
-    )
+_IMPORT_KINDS: dict[str, service.ImportKind] = {"application/json": "json", "text/csv": "csv"}
 
 
 @router.post(
@@ -130,10 +109,14 @@ async def _read_import(request: Request) -> tuple[str, Any]:
     },
 )
 async def import_tasks(caller: CurrentUser, tx: TxDep, request: Request) -> Response:
-    kind, payload = await _read_import(request)
-    if kind == "csv":
-        result = await service.import_csv(tx, user_id=caller.user_id, text=payload)
-    else:
-        result = await service.import_json(tx, user_id=caller.user_id, document=payload)
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    kind = _IMPORT_KINDS.get(media_type)
+    if kind is None:
+        raise ValidationFailed(
+            "Unsupported body",
+            details={"body": ["send Content-Type: application/json (an export) or text/csv"]},
+        )
+    raw = await request.body()
+    result = await service.import_bytes(tx, user_id=caller.user_id, raw=raw, kind=kind)
     counts = {"created": result.created, "archived": result.archived}
     return envelope.success(counts, status=201, headers=caller.headers())

@@ -7,12 +7,14 @@ all or nothing because the transaction is.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from todo.db import Transaction
+from todo.errors import ValidationFailed
 from todo.transfer import formats, repository
 from todo.transfer.formats import TaskRecord
 
@@ -42,6 +44,31 @@ async def import_json(tx: Transaction, *, user_id: UUID, document: Any) -> Impor
 async def import_csv(tx: Transaction, *, user_id: UUID, text: str) -> ImportResult:
     """Import CSV text; raises ImportRejected before writing anything."""
     return await _store(tx, user_id, formats.records_from_csv(text))
+
+
+ImportKind = Literal["json", "csv"]
+
+
+async def import_bytes(
+    tx: Transaction, *, user_id: UUID, raw: bytes, kind: ImportKind
+) -> ImportResult:
+    """Import an uploaded file: an export (JSON) or a CSV, as UTF-8 bytes. Raises
+    ValidationFailed (ImportRejected for a bad row) before writing anything."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            "The file is not UTF-8 text", details={"body": ["send UTF-8 encoded JSON or CSV"]}
+        ) from None
+    if kind == "csv":
+        return await import_csv(tx, user_id=user_id, text=text)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationFailed(
+            "The file is not valid JSON", details={"body": [str(error)]}
+        ) from None
+    return await import_json(tx, user_id=user_id, document=document)
 
 
 async def _store(tx: Transaction, user_id: UUID, records: list[TaskRecord]) -> ImportResult:

@@ -134,6 +134,7 @@ async def checked_change(request: Request) -> WebSession:
     if not security.same_origin(request, settings) or not security.csrf_token_valid(
         settings, found.session["id"], sent
     ):
+        await request.close()  # the parsed form's uploads, if it had any
         raise CsrfRejected()
     return found
 

@@ -1,5 +1,5 @@
-"""Account settings: name, password, the devices signed in (with "sign out everywhere"), and
-deleting the account."""
+"""Account settings: name, password, the devices signed in (with "sign out everywhere"),
+exporting and importing tasks, and deleting the account."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from todo.auth import cookies, deps, service
 from todo.auth.errors import AuthError
 from todo.db import Row
+from todo.errors import ValidationFailed
+from todo.transfer import service as transfer
+from todo.transfer.formats import ImportRejected
 from todo.web import forms, http, templating
 from todo.web.forms import FormState, text
 from todo.web.session import (
@@ -91,7 +95,21 @@ def _devices(rows: list[Row], current_id: UUID) -> list[Device]:
 class AccountForms:
     profile: FormState = field(default_factory=FormState)
     password: FormState = field(default_factory=FormState)
+    data: FormState = field(default_factory=FormState)
     delete: FormState = field(default_factory=FormState)
+
+
+def _notice(request: Request) -> str | None:
+    """The message for what was just done (`?done=...`), if anything."""
+    done = request.query_params.get("done", "")
+    if done != "imported":
+        return NOTICES.get(done)
+    counts = [request.query_params.get(name, "") for name in ("created", "archived")]
+    if not all(count.isdigit() for count in counts):
+        return None
+    created, archived = (int(count) for count in counts)
+    tasks = f"{created} {'task' if created == 1 else 'tasks'}"
+    return f"Imported {tasks}" + (f" and {archived} archived." if archived else ".")
 
 
 async def render_account(
@@ -105,7 +123,7 @@ async def render_account(
         "session": found,
         "forms": states,
         "devices": _devices(rows, found.session["id"]),
-        "notice": NOTICES.get(request.query_params.get("done", "")),
+        "notice": _notice(request),
         "page_title": "Account",
     }
     return templating.render(request, "account.html", context, status_code=status_code)
@@ -217,3 +235,46 @@ async def delete_account(request: Request, found: ChangeSession) -> Response:
         except AuthError as error:
             state.refuse(error, fields={"current_password": "delete_password"})
     return await render_account(request, found, states, status_code=state.status)
+
+
+def _refusal(error: ValidationFailed) -> str:
+    """Why an import was refused, in a sentence that says nothing was imported."""
+    message = error.message
+    if not isinstance(error, ImportRejected):  # the file itself: say what the parser said
+        reason = next(iter((error.details or {}).values()), [""])[0]
+        message += f" ({reason})" if reason else ""
+    message = message[:1].upper() + message[1:]
+    return message if "nothing was imported" in message else f"{message}. Nothing was imported."
+
+
+async def _uploaded(request: Request) -> tuple[bytes, transfer.ImportKind] | None:
+    """The file chosen in the import form and its kind; None when none was chosen."""
+    form = await request.form()
+    try:
+        upload = form.get("tasks_file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return None
+        csv = upload.content_type == "text/csv" or upload.filename.lower().endswith(".csv")
+        return await upload.read(), "csv" if csv else "json"
+    finally:
+        await form.close()  # the upload's temporary file
+
+
+@router.post("/account/import")
+async def import_tasks(request: Request, found: ChangeSession) -> Response:
+    """Import a file of tasks (an export, or a CSV), all or nothing."""
+    states = AccountForms()
+    uploaded = await _uploaded(request)
+    if uploaded is None:
+        states.data.errors["tasks_file"] = "Choose a file: a JSON export or a CSV."
+        return await render_account(request, found, states, status_code=400)
+    raw, kind = uploaded
+    user_id = found.user["id"]
+    try:
+        async with db_of(request).transaction(user_id) as tx:
+            result = await transfer.import_bytes(tx, user_id=user_id, raw=raw, kind=kind)
+    except ValidationFailed as error:
+        states.data.errors["tasks_file"] = _refusal(error)
+        return await render_account(request, found, states, status_code=400)
+    counts = f"created={result.created}&archived={result.archived}"
+    return http.redirect(f"/account?done=imported&{counts}")
