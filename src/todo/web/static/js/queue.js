@@ -83,7 +83,7 @@ export class WriteQueue {
   // changes still waiting. Repeating it is harmless (see batch.py), and the server applies
   // the batches in the order they arrive.
   flushOnExit() {
-    const ops = [...(this.inFlight || []), ...this.pending].slice(0, MAX_OPS);
+    const ops = [...(this.inFlight || []), ...this.pending];
     if (!ops.length) return;
     this.pending = [];
     try {
@@ -91,7 +91,9 @@ export class WriteQueue {
     } catch {
       // Storage full or disabled: the keepalive request alone carries them.
     }
-    this.request(ops, { keepalive: true }).catch(() => {});
+    // One request, as big as a batch may be (a browser may refuse a large keepalive body:
+    // then, and for what does not fit, the stored copy is what remains).
+    this.request(ops.slice(0, MAX_OPS), { keepalive: true }).catch(() => {});
   }
 
   // The changes an earlier page of this tab left unanswered (see above), taken out of
