@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from todo import __version__, health, migrate
+from todo import __version__, health, logs, migrate
 from todo.api.mount import mount as mount_api
 from todo.auth import api as auth_api
 from todo.config import Settings, SettingsError, load_settings
@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory`: settings from the environment, DATABASE_URL required."""
     settings = load_settings()
+    logs.configure(settings.log_level)
     if settings.database_url is None:
         raise SystemExit("DATABASE_URL is not set; start the service with `todo serve`")
     try:

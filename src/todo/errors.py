@@ -52,3 +52,33 @@ class TaskNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__("Task not found")
+
+
+class Conflict(DomainError):
+    code, status = "CONFLICT", 409
+
+
+class PreconditionFailed(DomainError):
+    code, status = "PRECONDITION_FAILED", 412
+
+
+class UnprocessableContent(DomainError):
+    code, status = "UNPROCESSABLE_CONTENT", 422
+
+
+class ServiceUnavailable(DomainError):
+    """The database cannot be reached or did not answer in time; nothing was changed, so the
+    request may be retried after `retry_after` seconds."""
+
+    code, status = "SERVICE_UNAVAILABLE", 503
+
+    def __init__(self, message: str, *, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknown(ServiceUnavailable):
+    """The connection was lost while the change was being committed: it may or may not have
+    been saved. Retrying with the same Idempotency-Key settles it."""
+
+    code = "OUTCOME_UNKNOWN"
