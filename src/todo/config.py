@@ -96,6 +96,20 @@ class Settings(BaseSettings):
         default=2, ge=2, le=100, description="argon2id iterations (OWASP minimum)."
     )
     password_hash_parallelism: int = Field(default=1, ge=1, le=64, description="argon2id lanes.")
+    password_hash_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="argon2id computations one process runs at once; more wait their turn. "
+        "Unset: the number of CPUs.",
+    )
+    password_hash_wait: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds a password check waits for its turn before the request is answered "
+        "503 with Retry-After.",
+    )
     sign_in_max_failures: int = Field(
         default=5, ge=1, description="Failed sign-ins allowed per account within the window."
     )

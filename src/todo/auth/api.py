@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 
 from todo.auth import api_account, api_email, api_session, shapes
 from todo.auth.deps import PREFIX, check_origin, limit_by_address
@@ -17,6 +18,7 @@ from todo.auth.jwt import KeyStore
 from todo.auth.mail import Mailer
 from todo.config import Settings
 from todo.db import Database
+from todo.errors import DomainError, ServiceUnavailable
 
 router = APIRouter(
     prefix=PREFIX,
@@ -40,6 +42,23 @@ async def _render(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(content, status_code=error.status, headers=headers)
 
 
+async def _render_unavailable(request: Request, error: Exception) -> Response:
+    """503 in Better Auth's shape on /api/auth; elsewhere whatever renders DomainErrors."""
+    assert isinstance(error, ServiceUnavailable)
+    if request.url.path.startswith(PREFIX + "/"):
+        retry = str(error.retry_after)
+        return JSONResponse(
+            {"message": error.message, "code": error.code},
+            status_code=error.status,
+            headers={"Retry-After": retry, "X-Retry-After": retry},
+        )
+    other = request.app.exception_handlers.get(DomainError)
+    if other is None:
+        raise error
+    response: Response = await other(request, error)
+    return response
+
+
 def mount(app: FastAPI, settings: Settings, db: Database) -> None:
     """Serve /api/auth on `app` (its mailer and JWT keys live on `app.state`)."""
     settings.secret  # noqa: B018  (fails now, with one line, when BETTER_AUTH_SECRET is unset)
@@ -47,6 +66,7 @@ def mount(app: FastAPI, settings: Settings, db: Database) -> None:
     app.state.jwt_keys = KeyStore(db, settings)
     app.include_router(router)
     app.add_exception_handler(AuthError, _render)
+    app.add_exception_handler(ServiceUnavailable, _render_unavailable)
 
 
 async def shutdown(app: FastAPI) -> None:

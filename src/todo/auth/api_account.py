@@ -187,6 +187,6 @@ async def delete_user(
         raise AuthError("INVALID_TOKEN", 404)
     if data.password is None:
         service.require_fresh(settings, caller.view, code="SESSION_EXPIRED", status=400)
-    await service.delete_user(db, session=caller.view, password=data.password)
+    await service.delete_user(db, settings, session=caller.view, password=data.password)
     cookies.clear_session_cookies(response, settings)
     return {"success": True, "message": "User deleted"}

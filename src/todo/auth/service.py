@@ -139,9 +139,8 @@ async def sign_in(
         found = None if wait else await repository.get_user_with_password(tx, email=email)
     if wait:
         raise TooManyRequests(wait)
-    ph = passwords.settings_hasher(settings)
     stored = found["password"] if found else None
-    verdict = await passwords.verify_password(stored, password, ph=ph)
+    verdict = await passwords.verify_password(settings, stored, password)
     if found is None or not verdict.ok:
         raise AuthError("INVALID_EMAIL_OR_PASSWORD", 401)
     user = {key: value for key, value in found.items() if key != "password"}
@@ -212,12 +211,14 @@ async def update_user(db: Database, *, user_id: UUID, changes: dict[str, Any]) -
     return user
 
 
-async def _check_password(db: Database, user_id: UUID, password: str) -> passwords.Verdict:
+async def _check_password(
+    db: Database, settings: Settings, user_id: UUID, password: str
+) -> passwords.Verdict:
     async with db.transaction(None) as tx:
         account = await repository.get_password_hash(tx, user_id=user_id)
     if account is None or account["password"] is None:
         raise AuthError("CREDENTIAL_ACCOUNT_NOT_FOUND")
-    verdict = await passwords.verify_password(account["password"], password)
+    verdict = await passwords.verify_password(settings, account["password"], password)
     if not verdict.ok:
         raise AuthError("INVALID_PASSWORD")
     return verdict
@@ -242,7 +243,7 @@ async def change_password(
     """
     passwords.check_policy(new_password)
     user_id = session.user["id"]
-    await _check_password(db, user_id, current_password)
+    await _check_password(db, settings, user_id, current_password)
     password_hash = await passwords.hash_password(settings, new_password)
     async with db.transaction(None) as tx:
         await repository.set_password_hash(tx, user_id=user_id, password_hash=password_hash)
@@ -280,7 +281,9 @@ async def revoke_other_sessions(db: Database, *, user_id: UUID, keep_session_id:
         await repository.delete_sessions(tx, user_id=user_id, keep_session_id=keep_session_id)
 
 
-async def delete_user(db: Database, *, session: SessionView, password: str | None = None) -> None:
+async def delete_user(
+    db: Database, settings: Settings, *, session: SessionView, password: str | None = None
+) -> None:
     """Delete the account; sessions, credentials and tasks go with it (ON DELETE CASCADE).
 
     With `password` it is checked first. Without one, the HTTP layer insists on a fresh
@@ -288,6 +291,6 @@ async def delete_user(db: Database, *, session: SessionView, password: str | Non
     """
     user_id = session.user["id"]
     if password is not None:
-        await _check_password(db, user_id, password)
+        await _check_password(db, settings, user_id, password)
     async with db.transaction(None) as tx:
         await repository.delete_user(tx, user_id=user_id)

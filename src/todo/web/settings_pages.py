@@ -229,7 +229,10 @@ async def delete_account(request: Request, found: ChangeSession) -> Response:
     if not state.failed:
         try:
             await service.delete_user(
-                db_of(request), session=found.view, password=text(form, "delete_password")
+                db_of(request),
+                settings_of(request),
+                session=found.view,
+                password=text(form, "delete_password"),
             )
             return _signed_out(request, "/sign-in?done=deleted")
         except AuthError as error:
