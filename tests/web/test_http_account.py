@@ -72,6 +72,20 @@ async def test_sign_in_from_another_site_is_refused(database_url: str) -> None:
     assert genuine.headers["location"] == "/active"
 
 
+async def test_a_throttled_sign_in_says_how_long_to_wait(database_url: str) -> None:
+    # A ten-minute window makes the first wait 10 s: no slow moment can end it early.
+    slow = {"sign_in_failure_window": 600}
+    async with running(database_url, **slow) as app, client(app, headers={"origin": BASE}) as http:
+        await http.post("/sign-up", data=FORM)
+        http.cookies.clear()
+        wrong = {"email": FORM["email"], "password": "Wrong-guess-1"}
+        refused = [await http.post("/sign-in", data=wrong) for _ in range(3)]
+    assert [response.status_code for response in refused] == [401, 401, 429]
+    assert "The email or the password is not right." in refused[0].text
+    assert "Too many attempts. Wait 10 seconds and try again." in refused[2].text
+    assert "set-cookie" not in refused[2].headers
+
+
 async def test_sign_out_needs_the_token(database_url: str, db: Database) -> None:
     visitor = await sign_in(db, "alice@example.com")
     async with running(database_url) as app, client(app) as http:

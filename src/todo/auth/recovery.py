@@ -12,7 +12,7 @@ from datetime import timedelta
 from urllib.parse import quote
 from uuid import UUID
 
-from todo.auth import passwords, ratelimit, repository, tokens
+from todo.auth import passwords, repository, throttle, tokens
 from todo.auth.domain import SessionView, normalize_email, now
 from todo.auth.errors import AuthError
 from todo.auth.mail import Mailer
@@ -109,8 +109,8 @@ async def reset_password(
             await repository.set_password_hash(tx, user_id=user["id"], password_hash=password_hash)
             await repository.delete_sessions(tx, user_id=user["id"])
             await repository.delete_verifications(tx, user_id=user["id"], identifier=RESET)
-            # Whoever reads the mailbox now holds the account: lift any sign-in lockout.
-            await ratelimit.reset(tx, ratelimit.account_key(user["email"]))
+            # Whoever reads the mailbox now holds the account: lift the account-wide throttle.
+            await repository.reset_counter(tx, key=throttle.account_key(user["email"]))
     if user is None:
         raise AuthError("INVALID_TOKEN")
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from todo.auth import passwords, ratelimit, recovery, repository, tokens
+from todo.auth import passwords, recovery, repository, throttle, tokens
 from todo.auth.domain import SessionView as SessionView
 from todo.auth.domain import SignedIn as SignedIn
 from todo.auth.domain import normalize_email, now
@@ -27,6 +27,7 @@ from todo.auth.recovery import send_verification_email as send_verification_emai
 from todo.auth.recovery import verify_email as verify_email
 from todo.config import Settings
 from todo.db import Database, Row, Transaction
+from todo.errors import ServiceUnavailable
 
 DONT_REMEMBER_LIFETIME = 86400  # Better Auth: a rememberMe=false session lasts one day
 
@@ -108,6 +109,36 @@ async def sign_up(
     return user, signed_in
 
 
+async def _checked(
+    db: Database, settings: Settings, *, email: str, password: str, ip: str | None
+) -> tuple[Row | None, passwords.Verdict, throttle.Keys]:
+    """The account behind `email` (None if there is none) and whether `password` is its
+    password, once the throttle has counted the attempt (429 when it says wait)."""
+    counted = throttle.keys(ip or "", email)
+    async with db.transaction(None) as tx:
+        found = await repository.get_sign_in_candidate(tx, email=email, address=ip or None)
+        known = found is not None and found["known_address"]
+        wait = await throttle.admit(tx, settings, counted, known_address=known)
+    if wait is not None:
+        raise TooManyRequests(wait)
+    try:
+        stored = found["password"] if found else None
+        return found, await passwords.verify_password(settings, stored, password), counted
+    except ServiceUnavailable:
+        async with db.transaction(None) as tx:  # no password was checked: nothing to count
+            await throttle.forgive(tx, counted, signed_in=False)
+        raise
+
+
+async def _rehash(settings: Settings, password: str) -> str | None:
+    """The password hashed with the current parameters, or None when hashing is too busy now
+    (the next sign-in does it)."""
+    try:
+        return await passwords.hash_password(settings, password)
+    except ServiceUnavailable:
+        return None
+
+
 async def sign_in(
     db: Database,
     settings: Settings,
@@ -122,33 +153,24 @@ async def sign_in(
     """Check the password and start a session.
 
     Unknown email and wrong password answer alike (401 INVALID_EMAIL_OR_PASSWORD), after the
-    same work: one counter hit, one lookup, one argon2 verification. Attempts are counted per
-    address (known or not, so the lockout reveals nothing either) and more than
-    SIGN_IN_MAX_FAILURES within SIGN_IN_FAILURE_WINDOW get 429; a success clears the count.
+    same work: one lookup, the throttle's counters, one argon2 verification. The throttle
+    (`todo.auth.throttle`) slows down failures per client address and account (1, 2, 4 ...
+    seconds, then the window past SIGN_IN_MAX_FAILURES), per address and per account, with 429
+    and Retry-After; the account's own signed-in addresses are never held back by failures
+    from elsewhere, and a success takes its attempt's count back.
     """
     email = normalize_email(email)
     if len(password) > passwords.MAX_LENGTH:
         raise AuthError("PASSWORD_TOO_LONG")
-    rule = ratelimit.Rule(
-        ratelimit.account_key(email),
-        settings.sign_in_max_failures,
-        settings.sign_in_failure_window,
-    )
-    async with db.transaction(None) as tx:
-        wait = await ratelimit.hit(tx, rule)
-        found = None if wait else await repository.get_user_with_password(tx, email=email)
-    if wait:
-        raise TooManyRequests(wait)
-    stored = found["password"] if found else None
-    verdict = await passwords.verify_password(settings, stored, password)
+    found, verdict, counted = await _checked(db, settings, email=email, password=password, ip=ip)
     if found is None or not verdict.ok:
         raise AuthError("INVALID_EMAIL_OR_PASSWORD", 401)
-    user = {key: value for key, value in found.items() if key != "password"}
+    user = {key: value for key, value in found.items() if key not in {"password", "known_address"}}
     if settings.require_email_verification and not user["email_verified"]:
         raise AuthError("EMAIL_NOT_VERIFIED", 403)
-    rehashed = await passwords.hash_password(settings, password) if verdict.needs_rehash else None
+    rehashed = await _rehash(settings, password) if verdict.needs_rehash else None
     async with db.transaction(None) as tx:
-        await ratelimit.reset(tx, rule.key)
+        await throttle.forgive(tx, counted, signed_in=True)
         if rehashed is not None:
             await repository.set_password_hash(tx, user_id=user["id"], password_hash=rehashed)
         await repository.delete_expired_sessions(tx, user_id=user["id"])

@@ -73,7 +73,8 @@ class FormState:
         the fields of EXPLAINED to this form's (e.g. password to new_password)."""
         self.status = error.status
         if isinstance(error, TooManyRequests):
-            self.message = f"Too many attempts. Wait {error.retry_after} seconds and try again."
+            unit = "second" if error.retry_after == 1 else "seconds"
+            self.message = f"Too many attempts. Wait {error.retry_after} {unit} and try again."
             return
         target, message = EXPLAINED.get(error.code, (None, error.message))
         if target is not None and fields:
