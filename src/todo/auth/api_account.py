@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from todo.auth import cookies, service, shapes
+from todo.auth import cookies, domain, service, shapes
 from todo.auth.deps import (
     Body,
     CallerDep,
@@ -24,8 +24,10 @@ router = APIRouter()
 
 
 class UpdateUserBody(Body):
-    name: str | None = Field(default=None, max_length=255)
-    image: str | None = None
+    name: str | None = Field(default=None, max_length=domain.MAX_NAME_LENGTH)
+    image: str | None = Field(
+        default=None, max_length=domain.MAX_IMAGE_LENGTH, pattern=domain.IMAGE_PATTERN
+    )
     email: Any = Field(default=None, description="Refused: the email cannot be changed here.")
 
 

@@ -67,7 +67,7 @@ def _callback(settings: Settings, value: str | None, *, required: bool) -> str |
             400,
             "[query.callbackURL] Invalid input: expected string, received undefined",
         )
-    origin.check_url(settings, "callbackURL", value)
+    origin.check_url(settings, "callbackURL", value, where="query")
     return value or None
 
 

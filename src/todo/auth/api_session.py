@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
-from todo.auth import cookies, service, shapes
+from todo.auth import cookies, domain, service, shapes
 from todo.auth.deps import (
     Body,
     CallerDep,
@@ -26,10 +26,12 @@ router = APIRouter()
 
 
 class SignUpBody(Body):
-    name: str = Field(max_length=255)
+    name: str = Field(max_length=domain.MAX_NAME_LENGTH)
     email: str = Field(max_length=320)
     password: str
-    image: str | None = None
+    image: str | None = Field(
+        default=None, max_length=domain.MAX_IMAGE_LENGTH, pattern=domain.IMAGE_PATTERN
+    )
     callback_url: str | None = Field(default=None, alias="callbackURL")
     remember_me: bool = Field(default=True, alias="rememberMe")
 

@@ -110,7 +110,8 @@ def body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
         settings = _settings(request)
         for field in origin.URL_FIELDS:
             origin.check_url(settings, field, data.get(field))
-        origin.check_url(settings, "callbackURL", request.query_params.get("callbackURL"))
+        callback = request.query_params.get("callbackURL")
+        origin.check_url(settings, "callbackURL", callback, where="query")
         try:
             return model.model_validate(data)
         except ValidationError as error:

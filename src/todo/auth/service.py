@@ -17,7 +17,7 @@ from uuid import UUID
 from todo.auth import passwords, recovery, repository, throttle, tokens
 from todo.auth.domain import SessionView as SessionView
 from todo.auth.domain import SignedIn as SignedIn
-from todo.auth.domain import normalize_email, now
+from todo.auth.domain import check_image, check_name, normalize_email, now
 from todo.auth.errors import AuthError as AuthError
 from todo.auth.errors import TooManyRequests
 from todo.auth.mail import Mailer
@@ -87,6 +87,8 @@ async def sign_up(
 ) -> tuple[Row, SignedIn | None]:
     """Create an account; signed in at once unless email verification is required."""
     email = normalize_email(email)
+    check_name(name)
+    check_image(image)
     passwords.check_policy(password)
     password_hash = await passwords.hash_password(settings, password)
     signed_in, link_token = None, None
@@ -225,7 +227,11 @@ async def sign_out(db: Database, *, token: str) -> None:
 
 
 async def update_user(db: Database, *, user_id: UUID, changes: dict[str, Any]) -> Row:
-    """Change the user's name and/or image (other keys are ignored); the updated user."""
+    """Change the user's name and/or image (other keys are ignored); the updated user.
+
+    Each must be within the profile's bounds (InvalidField)."""
+    check_name(changes.get("name"))
+    check_image(changes.get("image"))
     async with db.transaction(None) as tx:
         user = await repository.update_user(tx, user_id=user_id, changes=changes)
     if user is None:
