@@ -1,9 +1,10 @@
 """The caller of one API request and the request's one transaction.
 
-Checking the credential in the database (does the JWT's user still exist, is the session
-live), making the caller the transaction's row-level security identity, and counting the
-request against the rate limits are one statement (a `Guard`) sent in the same pipeline as the
-request's first statements. A request therefore costs two round trips: its statements, then
+Checking the credential in the database (does the JWT's user still exist and, when the JWT
+names its session, is that session live; is a session token's session live), making the
+caller the transaction's row-level security identity, and counting the request against the
+rate limits are one statement (a `Guard`) sent in the same pipeline as the request's first
+statements. A request therefore costs two round trips: its statements, then
 COMMIT. The guard's verdict is read before any other result is used; whatever ran beside it
 is rolled back when it refuses, and row-level security has already confined it to the rows of
 the credential's own user.
@@ -89,6 +90,7 @@ class Caller:
         return repository.caller_check(
             user_id=self._credential.user_id,
             session_token_hash=self._credential.session_token_hash,
+            session_id=self._credential.session_id,
             windows=[(window.kind, window.seconds) for window in self._windows],
             slide=self._slide,
         )

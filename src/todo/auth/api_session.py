@@ -151,7 +151,8 @@ async def get_session(
         return None
     user = shapes.user(caller.view.user)
     # The JWT plugin hands a fresh JWT to every session read.
-    response.headers["set-auth-jwt"] = await keys.issue(user)
+    session_id = caller.view.session["id"]
+    response.headers["set-auth-jwt"] = await keys.issue(user, session_id=session_id)
     cookies.expose_header(response, "set-auth-jwt")
     return {"session": shapes.session(caller.view.session, caller.token), "user": user}
 
@@ -171,7 +172,8 @@ async def get_session_post() -> None:
     responses=shapes.responses(shapes.JwtOut, 401),
 )
 async def token(caller: CallerDep, keys: KeysDep) -> dict[str, str]:
-    return {"token": await keys.issue(shapes.user(caller.view.user))}
+    session_id = caller.view.session["id"]
+    return {"token": await keys.issue(shapes.user(caller.view.user), session_id=session_id)}
 
 
 @router.get(

@@ -148,14 +148,18 @@ class KeyStore:
             keys[str(row["id"])] = Ed25519PublicKey.from_public_bytes(x)
         return keys
 
-    async def issue(self, user: dict[str, Any]) -> str:
-        """A signed JWT for `user` (its public fields, camelCase), as Better Auth's /token."""
+    async def issue(self, user: dict[str, Any], *, session_id: uuid.UUID) -> str:
+        """A signed JWT for `user` (its public fields, camelCase), as Better Auth's /token.
+
+        `sid` names the session it was issued from: the task API accepts the JWT only while
+        that session lives, so signing out or a password change ends it at once."""
         key_id, key = await self.signing_key()
         now = int(time.time())
         default = origin(self._settings.base_url)
         claims = {
             **user,
             "sub": str(user["id"]),
+            "sid": str(session_id),
             "iat": now,
             "exp": now + self._settings.jwt_expires_in,
             "jti": str(uuid.uuid4()),
