@@ -8,12 +8,18 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
-from todo.auth import cookies, domain, service, shapes
+from todo.auth import cookies, service, shapes
 from todo.auth.deps import (
     Body,
     CallerDep,
     DbDep,
+    GivenPassword,
+    Image,
+    Name,
+    NewPassword,
+    RedirectTarget,
     SettingsDep,
+    Token,
     body,
     client_ip,
     request_body,
@@ -24,27 +30,25 @@ router = APIRouter()
 
 
 class UpdateUserBody(Body):
-    name: str | None = Field(default=None, max_length=domain.MAX_NAME_LENGTH)
-    image: str | None = Field(
-        default=None, max_length=domain.MAX_IMAGE_LENGTH, pattern=domain.IMAGE_PATTERN
-    )
+    name: Name | None = None
+    image: Image | None = None
     email: Any = Field(default=None, description="Refused: the email cannot be changed here.")
 
 
 class ChangePasswordBody(Body):
-    new_password: str = Field(alias="newPassword")
-    current_password: str = Field(alias="currentPassword")
+    new_password: NewPassword = Field(alias="newPassword")
+    current_password: GivenPassword = Field(alias="currentPassword")
     revoke_other_sessions: bool = Field(default=False, alias="revokeOtherSessions")
 
 
 class RevokeSessionBody(Body):
-    token: str
+    token: Token = Field(description="A session id from list-sessions, or a session token.")
 
 
 class DeleteUserBody(Body):
-    password: str | None = None
-    token: str | None = None
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    password: GivenPassword | None = None
+    token: Token | None = None
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
 
 
 @router.post(

@@ -7,14 +7,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
-from todo.auth import cookies, domain, service, shapes
+from todo.auth import cookies, service, shapes
 from todo.auth.deps import (
     Body,
     CallerDep,
     DbDep,
+    EmailField,
+    GivenPassword,
+    Image,
     KeysDep,
     MailerDep,
     MaybeCallerDep,
+    Name,
+    NewPassword,
+    RedirectTarget,
     SettingsDep,
     body,
     client_ip,
@@ -26,20 +32,18 @@ router = APIRouter()
 
 
 class SignUpBody(Body):
-    name: str = Field(max_length=domain.MAX_NAME_LENGTH)
-    email: str = Field(max_length=320)
-    password: str
-    image: str | None = Field(
-        default=None, max_length=domain.MAX_IMAGE_LENGTH, pattern=domain.IMAGE_PATTERN
-    )
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    name: Name
+    email: EmailField
+    password: NewPassword
+    image: Image | None = None
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
     remember_me: bool = Field(default=True, alias="rememberMe")
 
 
 class SignInBody(Body):
-    email: str = Field(max_length=320)
-    password: str
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    email: EmailField
+    password: GivenPassword
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
     remember_me: bool = Field(default=True, alias="rememberMe")
 
 

@@ -14,9 +14,9 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from todo.auth import cookies, origin, ratelimit, service
+from todo.auth import cookies, domain, origin, passwords, ratelimit, service
 from todo.auth.errors import AuthError
 from todo.auth.jwt import KeyStore
 from todo.auth.mail import Mailer
@@ -24,6 +24,7 @@ from todo.config import Settings
 from todo.db import Database
 
 PREFIX = "/api/auth"
+MAX_TOKEN_LENGTH = 255  # session ids, session and emailed tokens are far shorter
 SIGN_IN_PATHS = {"/sign-in/email", "/sign-up/email"}  # form posts allowed, stricter CSRF
 STRICT_PATHS = SIGN_IN_PATHS | {"/change-password"}
 EMAIL_PATHS = {"/request-password-reset", "/send-verification-email"}
@@ -35,6 +36,53 @@ class Body(BaseModel):
     """A request body: unknown keys ignored, no type coercion (as Better Auth's zod schemas)."""
 
     model_config = ConfigDict(extra="ignore", strict=True, populate_by_name=False)
+
+
+# --- body fields: each says in the OpenAPI document what the server enforces ---
+# Password rules are the service's (Better Auth's codes: PASSWORD_TOO_SHORT, ...), so their
+# bounds are documented here and enforced there, before any hashing.
+
+EmailField = Annotated[
+    str,
+    Field(
+        max_length=domain.MAX_EMAIL_LENGTH,
+        description="An email address (INVALID_EMAIL otherwise).",
+        json_schema_extra={"format": "email"},
+    ),
+]
+NewPassword = Annotated[
+    str,
+    Field(
+        description=f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters with an "
+        "upper-case letter, a lower-case letter and a digit (PASSWORD_TOO_SHORT, "
+        "PASSWORD_TOO_LONG, PASSWORD_TOO_WEAK).",
+        json_schema_extra={"minLength": passwords.MIN_LENGTH, "maxLength": passwords.MAX_LENGTH},
+    ),
+]
+GivenPassword = Annotated[
+    str,
+    Field(
+        description=f"At most {passwords.MAX_LENGTH} characters: no password is longer.",
+        json_schema_extra={"maxLength": passwords.MAX_LENGTH},
+    ),
+]
+Name = Annotated[str, Field(max_length=domain.MAX_NAME_LENGTH)]
+Image = Annotated[
+    str,
+    Field(
+        max_length=domain.MAX_IMAGE_LENGTH,
+        pattern=domain.IMAGE_PATTERN,
+        description="An http(s) URL, or a data:image URL, in printable ASCII.",
+    ),
+]
+RedirectTarget = Annotated[
+    str,
+    Field(
+        max_length=origin.MAX_URL_LENGTH,
+        description="A path on this site, or a URL on a trusted origin.",
+    ),
+]
+Token = Annotated[str, Field(max_length=MAX_TOKEN_LENGTH)]
 
 
 def _settings(request: Request) -> Settings:
