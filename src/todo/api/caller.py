@@ -24,6 +24,7 @@ from uuid import UUID
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from todo import logs
 from todo.api import ratelimit, repository
 from todo.auth.credentials import Credential
 from todo.db import Database, Guard, Query, Row, Transaction
@@ -53,6 +54,7 @@ class Caller:
         self.usage: ratelimit.Usage | None = None
         self.checked = False  # the database has had its say on this credential
         self.refused = False  # ... and refused it (401) or the request (429): nothing to count
+        self._denial_logged = False  # a 403 is checked twice (see `count`), logged once
 
     @property
     def user_id(self) -> UUID:
@@ -99,10 +101,19 @@ class Caller:
         self.checked = True
         if not rows:
             self.refused = True
+            logs.audit("api.credential", outcome="failure", reason="No such user or live session")
             raise Unauthorized("Invalid credentials")
         self.usage = ratelimit.usage(self._windows, rows)
         if self.usage is not None and self.usage.blocked_until is not None:
             self.refused = True
             raise RateLimited("Too many requests", retry_after=self.usage.retry_after())
         if self.path_user_id is not None and rows[0]["user_id"] != self.path_user_id:
+            if not self._denial_logged:
+                self._denial_logged = True
+                logs.audit(
+                    "api.access",
+                    outcome="denied",
+                    user_id=rows[0]["user_id"],
+                    path_user_id=self.path_user_id,
+                )
             raise Forbidden("You can only access your own tasks")

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from todo import logs
 from todo.auth import cookies, domain, origin, passwords, ratelimit, service
 from todo.auth.errors import AuthError
 from todo.auth.jwt import KeyStore
@@ -195,14 +196,18 @@ async def optional_caller(
 ) -> Caller | None:
     """The caller's session if any; slides it (and re-sets the cookie) when due."""
     token = cookies.session_token_from_request(request, settings)
+    has_cookie = cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies
     if not token:
+        if has_cookie:
+            logs.audit("auth.session", outcome="failure", reason="BAD_SIGNATURE")
         return None
     # Better Auth: no sliding for a rememberMe=false browser, nor when the caller asks not to.
     refresh = cookies.wants_remembering(request, settings)
     refresh = refresh and not request.query_params.get("disableRefresh")
     view = await service.get_session(db, settings, token=token, refresh=refresh)
     if view is None:
-        if cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies:
+        logs.audit("auth.session", outcome="failure", reason="NO_LIVE_SESSION")
+        if has_cookie:
             cookies.clear_session_cookies(response, settings)
         return None
     if view.refreshed:
@@ -248,5 +253,9 @@ async def limit_by_address(request: Request, settings: SettingsDep, db: DbDep) -
 
 async def check_origin(request: Request, settings: SettingsDep) -> None:
     """Better Auth's CSRF checks on state-changing requests."""
-    sign_in_form = route_path(request) in SIGN_IN_PATHS
-    origin.check_request(request, settings, sign_in_form=sign_in_form)
+    path = route_path(request)
+    try:
+        origin.check_request(request, settings, sign_in_form=path in SIGN_IN_PATHS)
+    except AuthError as error:
+        logs.audit("auth.origin", outcome="refused", reason=error.code, path=PREFIX + path)
+        raise

@@ -10,12 +10,16 @@ which the task API's own limit on credentials, 8 KB, lets in).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from todo.auth.errors import AuthError, InvalidField
+from todo import logs
+from todo.auth.errors import AuthError, InvalidField, TooManyRequests
 from todo.db import Row
 
 MAX_EMAIL_LENGTH = 254  # what email_validator (RFC 5321's path limit) allows
@@ -72,3 +76,18 @@ def check_image(image: str | None) -> None:
         raise InvalidField("image", f"Use an image URL of at most {MAX_IMAGE_LENGTH} characters.")
     if not re.fullmatch(IMAGE_PATTERN, image):
         raise InvalidField("image", "Use an http(s) URL or a data:image URL.")
+
+
+@contextmanager
+def audited_refusals(event: str, **fields: Any) -> Iterator[None]:
+    """Write an audit line for a refusal (AuthError) raised inside, then let it go on: outcome
+    `throttled` (with `retry_after`) for 429, else `failure`, with the code as `reason`.
+    `fields` name who (`user_id`, or `email`, which is logged as a hash)."""
+    try:
+        yield
+    except TooManyRequests as error:
+        logs.audit(event, outcome="throttled", retry_after=error.retry_after, **fields)
+        raise
+    except AuthError as error:
+        logs.audit(event, outcome="failure", reason=error.code, **fields)
+        raise

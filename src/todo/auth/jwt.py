@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from todo import logs
 from todo.auth import repository
 from todo.config import Settings
 from todo.db import Database, Row
@@ -166,9 +167,17 @@ class KeyStore:
             "iss": self._settings.jwt_issuer or default,
             "aud": self._settings.jwt_audience or default,
         }
-        return jwt.encode(
+        token = jwt.encode(
             claims, key, algorithm=ALGORITHM, headers={"kid": str(key_id)}, json_encoder=_Utf8Json
         )
+        logs.audit(
+            "auth.jwt_issued",
+            outcome="success",
+            user_id=user["id"],
+            session_id=session_id,
+            jti=claims["jti"],
+        )
+        return token
 
 
 def _published(row: Row) -> dict[str, str]:

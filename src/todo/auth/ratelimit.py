@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from todo import logs
 from todo.auth import repository
 from todo.auth.errors import TooManyRequests
 from todo.db import Database, Transaction
@@ -51,4 +52,5 @@ async def enforce(db: Database, rules: list[Rule]) -> None:
         waits = [await hit(tx, rule) for rule in rules]
     worst = max((wait for wait in waits if wait is not None), default=None)
     if worst is not None:
+        logs.audit("auth.rate_limited", outcome="throttled", retry_after=worst)
         raise TooManyRequests(worst)

@@ -160,9 +160,12 @@ async def extend_session(tx: Transaction, *, session_id: UUID, expires_at: datet
     )
 
 
-async def delete_session_by_hash(tx: Transaction, *, token_hash: bytes) -> None:
-    """End the session with this token hash (if any)."""
-    await tx.execute("DELETE FROM sessions WHERE token_hash = %s", (token_hash,))
+async def delete_session_by_hash(tx: Transaction, *, token_hash: bytes) -> Row | None:
+    """End the session with this token hash; its `user_id` and `session_id`, or None."""
+    return await tx.fetch_one(
+        "DELETE FROM sessions WHERE token_hash = %s RETURNING user_id, id AS session_id",
+        (token_hash,),
+    )
 
 
 async def delete_session(tx: Transaction, *, user_id: UUID, session_id: UUID) -> bool:

@@ -14,10 +14,11 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from todo import logs
 from todo.auth import passwords, recovery, repository, throttle, tokens
 from todo.auth.domain import SessionView as SessionView
 from todo.auth.domain import SignedIn as SignedIn
-from todo.auth.domain import check_image, check_name, normalize_email, now
+from todo.auth.domain import audited_refusals, check_image, check_name, normalize_email, now
 from todo.auth.errors import AuthError as AuthError
 from todo.auth.errors import TooManyRequests
 from todo.auth.mail import Mailer
@@ -86,28 +87,39 @@ async def sign_up(
     callback_url: str | None = None,
 ) -> tuple[Row, SignedIn | None]:
     """Create an account; signed in at once unless email verification is required."""
-    email = normalize_email(email)
-    check_name(name)
-    check_image(image)
-    passwords.check_policy(password)
-    password_hash = await passwords.hash_password(settings, password)
-    signed_in, link_token = None, None
-    async with db.transaction(None) as tx:
-        user = await repository.insert_user(tx, email=email, name=name, image=image)
-        if user is not None:
-            await repository.set_password_hash(tx, user_id=user["id"], password_hash=password_hash)
+    with audited_refusals("auth.sign_up", email=email):
+        email = normalize_email(email)
+        check_name(name)
+        check_image(image)
+        passwords.check_policy(password)
+        password_hash = await passwords.hash_password(settings, password)
+        signed_in, link_token = None, None
+        async with db.transaction(None) as tx:
+            user = await repository.insert_user(tx, email=email, name=name, image=image)
+            if user is not None:
+                user_id = user["id"]
+                await repository.set_password_hash(tx, user_id=user_id, password_hash=password_hash)
+                if not settings.require_email_verification:
+                    signed_in = await _start_session(
+                        tx, settings, user, remember=remember, ip=ip, user_agent=user_agent
+                    )
+                if settings.send_verification_on_sign_up or settings.require_email_verification:
+                    link_token = await recovery.issue_verification(tx, settings, user_id=user_id)
+        if user is None:
             if not settings.require_email_verification:
-                signed_in = await _start_session(
-                    tx, settings, user, remember=remember, ip=ip, user_agent=user_agent
-                )
-            if settings.send_verification_on_sign_up or settings.require_email_verification:
-                link_token = await recovery.issue_verification(tx, settings, user_id=user["id"])
-    if user is None:
-        if settings.require_email_verification:
+                raise AuthError("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", 422)
+            # The answer hides that the address is taken; the log need not.
+            logs.audit(
+                "auth.sign_up",
+                outcome="failure",
+                reason="USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
+                email=email,
+            )
             return _synthetic_user(email, name, image), None
-        raise AuthError("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL", 422)
     if link_token is not None:
         recovery.mail_verification(mailer, settings, email, link_token, callback_url)
+    session_id = signed_in.session["id"] if signed_in else None
+    logs.audit("auth.sign_up", outcome="success", user_id=user["id"], session_id=session_id)
     return user, signed_in
 
 
@@ -161,24 +173,30 @@ async def sign_in(
     and Retry-After; the account's own signed-in addresses are never held back by failures
     from elsewhere, and a success takes its attempt's count back.
     """
-    email = normalize_email(email)
-    if len(password) > passwords.MAX_LENGTH:
-        raise AuthError("PASSWORD_TOO_LONG")
-    found, verdict, counted = await _checked(db, settings, email=email, password=password, ip=ip)
-    if found is None or not verdict.ok:
-        raise AuthError("INVALID_EMAIL_OR_PASSWORD", 401)
-    user = {key: value for key, value in found.items() if key not in {"password", "known_address"}}
-    if settings.require_email_verification and not user["email_verified"]:
-        raise AuthError("EMAIL_NOT_VERIFIED", 403)
+    with audited_refusals("auth.sign_in", email=email):
+        email = normalize_email(email)
+        if len(password) > passwords.MAX_LENGTH:
+            raise AuthError("PASSWORD_TOO_LONG")
+        found, verdict, counted = await _checked(
+            db, settings, email=email, password=password, ip=ip
+        )
+        if found is None or not verdict.ok:
+            raise AuthError("INVALID_EMAIL_OR_PASSWORD", 401)
+        user = {k: v for k, v in found.items() if k not in {"password", "known_address"}}
+        if settings.require_email_verification and not user["email_verified"]:
+            raise AuthError("EMAIL_NOT_VERIFIED", 403)
     rehashed = await _rehash(settings, password) if verdict.needs_rehash else None
     async with db.transaction(None) as tx:
         await throttle.forgive(tx, counted, signed_in=True)
         if rehashed is not None:
             await repository.set_password_hash(tx, user_id=user["id"], password_hash=rehashed)
         await repository.delete_expired_sessions(tx, user_id=user["id"])
-        return await _start_session(
+        signed_in = await _start_session(
             tx, settings, user, remember=remember, ip=ip, user_agent=user_agent
         )
+    session_id = signed_in.session["id"]
+    logs.audit("auth.sign_in", outcome="success", user_id=user["id"], session_id=session_id)
+    return signed_in
 
 
 def _split(row: Row) -> tuple[Row, Row]:
@@ -223,7 +241,9 @@ def require_fresh(settings: Settings, view: SessionView, *, code: str, status: i
 async def sign_out(db: Database, *, token: str) -> None:
     """End the session of this raw token (nothing happens if there is none)."""
     async with db.transaction(None) as tx:
-        await repository.delete_session_by_hash(tx, token_hash=tokens.hash_token(token))
+        ended = await repository.delete_session_by_hash(tx, token_hash=tokens.hash_token(token))
+    if ended is not None:
+        logs.audit("auth.sign_out", outcome="success", **ended)
 
 
 async def update_user(db: Database, *, user_id: UUID, changes: dict[str, Any]) -> Row:
@@ -269,20 +289,22 @@ async def change_password(
     password change always revokes them. With `revoke_other_sessions` (Better Auth's behaviour)
     the current session is replaced too and the new one returned; without it, it is kept.
     """
-    passwords.check_policy(new_password)
     user_id = session.user["id"]
-    await _check_password(db, settings, user_id, current_password)
+    with audited_refusals("auth.change_password", user_id=user_id):
+        passwords.check_policy(new_password)
+        await _check_password(db, settings, user_id, current_password)
     password_hash = await passwords.hash_password(settings, new_password)
+    signed_in = None
     async with db.transaction(None) as tx:
         await repository.set_password_hash(tx, user_id=user_id, password_hash=password_hash)
-        if not revoke_other_sessions:
-            keep = session.session["id"]
-            await repository.delete_sessions(tx, user_id=user_id, keep_session_id=keep)
-            return None
-        await repository.delete_sessions(tx, user_id=user_id)
-        return await _start_session(
-            tx, settings, session.user, remember=True, ip=ip, user_agent=user_agent
-        )
+        keep = None if revoke_other_sessions else session.session["id"]
+        ended = await repository.delete_sessions(tx, user_id=user_id, keep_session_id=keep)
+        if revoke_other_sessions:
+            signed_in = await _start_session(
+                tx, settings, session.user, remember=True, ip=ip, user_agent=user_agent
+            )
+    logs.audit("auth.change_password", outcome="success", user_id=user_id, sessions_ended=ended)
+    return signed_in
 
 
 async def list_sessions(db: Database, *, user_id: UUID) -> list[Row]:
@@ -294,19 +316,25 @@ async def list_sessions(db: Database, *, user_id: UUID) -> list[Row]:
 async def revoke_session(db: Database, *, user_id: UUID, session_id: UUID) -> None:
     """End one of the user's sessions (someone else's session id does nothing)."""
     async with db.transaction(None) as tx:
-        await repository.delete_session(tx, user_id=user_id, session_id=session_id)
+        ended = await repository.delete_session(tx, user_id=user_id, session_id=session_id)
+    outcome = "success" if ended else "failure"
+    logs.audit("auth.revoke_session", outcome=outcome, user_id=user_id, session_id=session_id)
 
 
-async def revoke_sessions(db: Database, *, user_id: UUID) -> None:
-    """End every session of the user, the current one included."""
+async def revoke_sessions(
+    db: Database, *, user_id: UUID, keep_session_id: UUID | None = None
+) -> None:
+    """End every session of the user, or every one but `keep_session_id`."""
     async with db.transaction(None) as tx:
-        await repository.delete_sessions(tx, user_id=user_id)
+        ended = await repository.delete_sessions(
+            tx, user_id=user_id, keep_session_id=keep_session_id
+        )
+    logs.audit("auth.revoke_sessions", outcome="success", user_id=user_id, sessions_ended=ended)
 
 
 async def revoke_other_sessions(db: Database, *, user_id: UUID, keep_session_id: UUID) -> None:
     """End every session of the user but one."""
-    async with db.transaction(None) as tx:
-        await repository.delete_sessions(tx, user_id=user_id, keep_session_id=keep_session_id)
+    await revoke_sessions(db, user_id=user_id, keep_session_id=keep_session_id)
 
 
 async def delete_user(
@@ -319,6 +347,8 @@ async def delete_user(
     """
     user_id = session.user["id"]
     if password is not None:
-        await _check_password(db, settings, user_id, password)
+        with audited_refusals("auth.delete_user", user_id=user_id):
+            await _check_password(db, settings, user_id, password)
     async with db.transaction(None) as tx:
         await repository.delete_user(tx, user_id=user_id)
+    logs.audit("auth.delete_user", outcome="success", user_id=user_id)
