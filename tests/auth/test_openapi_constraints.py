@@ -19,6 +19,7 @@ import pytest
 from todo.app import create_app
 from todo.auth import passwords
 
+from ..helpers import password
 from .conftest import OpenAt, Site, bearer, make_settings, sign_up
 
 # (route, field) -> (minLength, maxLength) the document must state.
@@ -48,7 +49,7 @@ EXPECTED = {
 }
 # The account's password in these tests is as long as a password may be, so "a current password
 # at the bound" can be the right one.
-LONGEST = "Aa1" + "p" * (passwords.MAX_LENGTH - 3)
+LONGEST = password("Aa1" + "p" * (passwords.MAX_LENGTH - 3))
 SESSION_ROUTES = {"/update-user", "/change-password", "/revoke-session", "/delete-user"}
 PASSWORD_FIELDS = {"password", "newPassword", "currentPassword"}
 _unique = itertools.count()

@@ -12,9 +12,10 @@ from argon2 import PasswordHasher
 
 from todo.auth import passwords
 
+from ..helpers import password
 from .conftest import PASSWORD, Serve, bearer, make_settings, sign_in, sign_up
 
-HUGE = {"100 KB": "Aa1" + "x" * 100_000, "1 MB": "Aa1" + "x" * 1_000_000}
+HUGE = {"100 KB": password("Aa1" + "x" * 100_000), "1 MB": password("Aa1" + "x" * 1_000_000)}
 
 
 def _spy(calls: list[str], name: str) -> Callable[..., object]:
