@@ -28,9 +28,11 @@ slid AS (
 _CALLER_BY_USER = "SELECT id AS user_id FROM users WHERE id = %(user_id)s"
 # A JWT that names its session (`sid`) lives only as long as that session: found by primary
 # key, and its user must be the JWT's subject. (Sessions die with their user, by cascade.)
+# OFFSET 0 keeps the planner from merging the two conditions, which can make it pick the
+# index on user_id (a scan of all the user's sessions) when statistics say users have few.
 _CALLER_BY_JWT_SESSION = (
-    "SELECT user_id FROM sessions "
-    "WHERE id = %(session_id)s AND user_id = %(user_id)s AND expires_at > now()"
+    "SELECT user_id FROM (SELECT user_id, expires_at FROM sessions WHERE id = %(session_id)s "
+    "OFFSET 0) AS session WHERE user_id = %(user_id)s AND expires_at > now()"
 )
 
 # One statement: find the caller, make them the transaction's identity (row-level security then
