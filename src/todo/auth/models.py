@@ -136,7 +136,7 @@ class Jwk(SQLModel, table=True):
 
 
 class RateLimit(SQLModel, table=True):
-    """A fixed-window counter shared by every worker (sign-in lockout, request limits)."""
+    """A counter shared by every worker (sign-in throttling, request limits)."""
 
     __tablename__ = "rate_limits"
     __table_args__ = {"prefixes": ["UNLOGGED"]}
