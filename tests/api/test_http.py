@@ -53,9 +53,17 @@ async def test_a_streamed_body_is_cut_off_past_the_limit(
 
 
 async def test_the_body_limit_holds_outside_the_task_api_too(client: httpx.AsyncClient) -> None:
-    response = await client.post("/healthz", content=b"x" * (MB + 1))
-    assert response.status_code == 413
-    assert "error" not in response.text  # other paths keep their own error shape
+    # Each family refuses in its own shape: a page for the web, Better Auth's for /api/auth.
+    page = await client.post("/healthz", content=b"x" * (MB + 1))
+    assert page.status_code == 413
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Request body too large" in page.text
+    auth = await client.post("/api/auth/sign-in/email", content=b"x" * (MB + 1))
+    assert auth.status_code == 413
+    assert auth.json() == {
+        "message": "Request body too large (at most 1048576 bytes)",
+        "code": "PAYLOAD_TOO_LARGE",
+    }
 
 
 PREFLIGHT = {

@@ -7,7 +7,6 @@ from starlette.middleware.cors import CORSMiddleware
 
 from todo.api import errors, openapi, ratelimit, repository
 from todo.api.deps import ApiState
-from todo.api.middleware import BodyLimit
 from todo.auth.credentials import KeyLoader, PublicKeys, Verifier
 from todo.config import Settings
 from todo.db import Database
@@ -51,16 +50,7 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
     app.include_router(tasks_api.router)
     app.include_router(transfer_api.router)
     errors.install(app)
-    # Added last = outermost: CORS headers reach every answer, a 413 included.
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.max_body_bytes,
-        # Imports carry a whole account's tasks (the web form's file too).
-        larger={
-            transfer_api.IMPORT_PATH: settings.import_max_bytes,
-            "/account/import": settings.import_max_bytes,
-        },
-    )
+    # Added last = outermost: CORS headers reach every answer, the edge's refusals included.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=Settings.split(settings.cors_origins),

@@ -7,12 +7,10 @@ limits and the origin (CSRF) check, as Better Auth's global middleware runs befo
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI
 
 from todo.auth import api_account, api_email, api_session, shapes
 from todo.auth.deps import PREFIX, check_origin, limit_by_address
-from todo.auth.errors import AuthError, TooManyRequests
 from todo.auth.jwt import KeyStore
 from todo.auth.mail import Mailer
 from todo.config import Settings
@@ -29,24 +27,12 @@ router.include_router(api_account.router)
 router.include_router(api_email.router)
 
 
-async def _render(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, AuthError)
-    content = (
-        {"message": error.message, "code": error.code} if error.code else {"message": error.message}
-    )
-    headers = {}
-    if isinstance(error, TooManyRequests):
-        headers = {"Retry-After": str(error.retry_after), "X-Retry-After": str(error.retry_after)}
-    return JSONResponse(content, status_code=error.status, headers=headers)
-
-
 def mount(app: FastAPI, settings: Settings, db: Database) -> None:
     """Serve /api/auth on `app` (its mailer and JWT keys live on `app.state`)."""
     settings.secret  # noqa: B018  (fails now, with one line, when BETTER_AUTH_SECRET is unset)
     app.state.mailer = Mailer.from_settings(settings)
     app.state.jwt_keys = KeyStore(db, settings)
-    app.include_router(router)
-    app.add_exception_handler(AuthError, _render)
+    app.include_router(router)  # its errors are rendered by todo.api.errors, as Better Auth's
 
 
 async def shutdown(app: FastAPI) -> None:

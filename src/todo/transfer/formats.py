@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from todo.db import Row
 from todo.errors import ValidationFailed
+from todo.inputs import Timestamp
 from todo.tasks.models import Description, Title
 
 FORMAT, VERSION = "todo-export", 1
@@ -45,9 +46,9 @@ class TaskRecord(BaseModel):
     title: Title
     description: Description | None = None
     completed: StrictBool = False
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
-    archived_at: AwareDatetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+    archived_at: Timestamp | None = None
 
 
 def to_document(*, user_id: Any, tasks: list[Row], exported_at: datetime) -> dict[str, Any]:
@@ -115,6 +116,14 @@ def records_from_csv(text: str) -> list[TaskRecord]:
     """Validate a CSV import: header with `title`, optional description, completed, timestamps."""
     # Spreadsheets often start a UTF-8 file with a byte-order mark.
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        return _validate_csv(reader)
+    except csv.Error as error:  # a NUL byte, a field over the csv module's size limit, ...
+        line = f" (line {reader.line_num})" if reader.line_num else ""
+        raise ImportRejected(f"the CSV could not be read{line}: {error}") from None
+
+
+def _validate_csv(reader: csv.DictReader[str]) -> list[TaskRecord]:
     header = reader.fieldnames or []
     if "title" not in header:
         raise ImportRejected("the CSV needs a header line with a title column")

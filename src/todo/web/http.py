@@ -40,6 +40,13 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def secure(response: Response) -> Response:
+    """`response` with the pages' security headers (those it sets itself win)."""
+    for name, value in security.PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def error_response(request: Request, error: DomainError) -> Response:
     """A domain error as JSON for in-page requests, or as an error page."""
     if wants_json(request):
@@ -79,8 +86,6 @@ class WebRoute(APIRoute):
             except RequestValidationError:
                 response = error_response(request, ValidationFailed("The request is not valid."))
             session.keep_cookie_current(request, response)
-            for name, value in security.PAGE_HEADERS.items():
-                response.headers.setdefault(name, value)
-            return response
+            return secure(response)
 
         return route
