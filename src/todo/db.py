@@ -222,8 +222,18 @@ class Transaction:
         limit = self._limits.round_trip
         if self._fresh and self._db.outage.down:
             limit = min(limit, outages.OUTAGE_WAIT)
-        async with asyncio.timeout(limit):
+        # Not a cancellation: psycopg would then wait on the silent server again while it
+        # tidies up. Shutting the socket down ends every wait on it at once.
+        cut = outages.Cutoff(self.conn)
+        timer = asyncio.get_running_loop().call_later(limit, cut)
+        try:
             yield
+        except psycopg.OperationalError:
+            if cut.done:
+                raise TimeoutError(f"no answer from the database within {limit:g} s") from None
+            raise
+        finally:
+            timer.cancel()
 
 
 class Database:

@@ -10,6 +10,9 @@ and becomes a 400, whichever route let it through.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +94,23 @@ class OutageMemory:
     def down(self) -> bool:
         """Whether the database failed recently and has not answered since."""
         return self._until > 0.0 and time.monotonic() < self._until
+
+
+class Cutoff:
+    """Called when a round trip's deadline passes: shuts the connection's socket down, so every
+    read or write psycopg is waiting on fails at once (the connection is then discarded)."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        with contextlib.suppress(OSError, psycopg.Error):
+            # A duplicate of libpq's descriptor: shutting it down ends the shared socket, and
+            # closing the duplicate leaves libpq's own descriptor for libpq to close.
+            with socket.socket(fileno=os.dup(self._conn.pgconn.socket)) as duplicate:
+                duplicate.shutdown(socket.SHUT_RDWR)
 
 
 def lost(conn: psycopg.AsyncConnection[Any], error: BaseException) -> bool:

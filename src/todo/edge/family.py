@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from todo.api import envelope
 from todo.auth.errors import AuthError
-from todo.errors import DomainError, ValidationFailed
+from todo.errors import DomainError, ValidationFailed, retry_headers
 from todo.inputs import BadInput
 from todo.web import http
 
@@ -55,12 +55,6 @@ def invalid_body(path: str, bad: BadInput) -> DomainError:
     return ValidationFailed("Invalid request body", details={bad.where: [bad.message]})
 
 
-def retry_headers(error: DomainError) -> dict[str, str]:
-    """Retry-After for errors that say when to come back (429, 503)."""
-    seconds = getattr(error, "retry_after", None)
-    return {} if seconds is None else {"Retry-After": str(seconds)}
-
-
 def _caller_headers(request: Request) -> dict[str, str]:
     caller = getattr(request.state, "caller", None)
     return dict(caller.headers()) if caller is not None else {}
@@ -90,5 +84,5 @@ def render(
         )
         return JSONResponse(content, status_code=error.status, headers=extra)
     response = http.error_response(request, error)
-    response.headers.update(extra)
+    response.headers.update(headers or {})
     return http.secure(response)
