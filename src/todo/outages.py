@@ -106,11 +106,13 @@ class Cutoff:
 
     def __call__(self) -> None:
         self.done = True
-        with contextlib.suppress(OSError, psycopg.Error):
-            # A duplicate of libpq's descriptor: shutting it down ends the shared socket, and
-            # closing the duplicate leaves libpq's own descriptor for libpq to close.
-            with socket.socket(fileno=os.dup(self._conn.pgconn.socket)) as duplicate:
-                duplicate.shutdown(socket.SHUT_RDWR)
+        # A duplicate of libpq's descriptor: shutting it down ends the shared socket, and
+        # closing the duplicate leaves libpq's own descriptor for libpq to close.
+        with (
+            contextlib.suppress(OSError, psycopg.Error),
+            socket.socket(fileno=os.dup(self._conn.pgconn.socket)) as duplicate,
+        ):
+            duplicate.shutdown(socket.SHUT_RDWR)
 
 
 def lost(conn: psycopg.AsyncConnection[Any], error: BaseException) -> bool:
