@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
@@ -260,3 +262,31 @@ async def test_a_mistyped_address_gets_a_page_and_the_api_keeps_json(database_ur
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert api.status_code == script.status_code == 404
     assert api.headers["content-type"] == script.headers["content-type"] == "application/json"
+
+
+def _cursor(value: object, row_id: object) -> str:
+    raw = json.dumps([value, str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "value"),
+    [
+        ("created_at", "0001-01-01T00:00:00+14:00"),
+        ("created_at", "9999-12-31T23:59:59-14:00"),
+        ("updated_at", "not a time"),
+        ("title", "nul\u0000byte"),
+        ("title", "lone \ud800 surrogate"),
+        ("title", ["not", "text"]),
+    ],
+)
+async def test_a_forged_after_cursor_starts_the_list_at_the_top(
+    database_url: str, db: Database, sort: str, value: object
+) -> None:
+    visitor = await sign_in(db, "alice@example.com")
+    await make_task(db, visitor.user_id, "first")
+    after = _cursor(value, uuid4())
+    async with running(database_url) as app, client(app) as http:
+        response = await http.get(f"/?sort={sort}&after={after}", headers=visitor.headers())
+    assert response.status_code == 200
+    assert "first" in response.text
