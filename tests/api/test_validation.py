@@ -243,3 +243,15 @@ async def test_malformed_user_id(shared: Shared) -> None:
     }
     # Credentials are still checked first.
     assert_error(await shared.client.get("/api/not-a-uuid/tasks"), 401, "UNAUTHORIZED")
+
+
+async def test_query_parameters_a_route_does_not_have_are_refused(shared: Shared) -> None:
+    user = shared.alice
+    typo = await shared.client.get(user.tasks_url() + "?complete=true", headers=user.auth)
+    error = assert_error(typo, 400, "INVALID_PARAMETER")
+    assert error["details"] == {"complete": ["is not a parameter of this route"]}
+    export = await shared.client.get(f"/api/{user.id}/export?fmt=csv", headers=user.auth)
+    assert_error(export, 400, "INVALID_PARAMETER")
+    # A dead credential still answers first.
+    anonymous = await shared.client.get(user.tasks_url() + "?complete=true")
+    assert_error(anonymous, 401, "UNAUTHORIZED")

@@ -101,6 +101,32 @@ async def request_transaction(caller: CurrentUser) -> AsyncIterator[Transaction]
 TxDep = Annotated[Transaction, Depends(request_transaction, scope="function")]
 
 
+_DECLARED: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _declared_query(route: Any) -> frozenset[str]:
+    names = _DECLARED.get(id(route))
+    if names is None:
+        names = _DECLARED[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+async def known_query(request: Request, _: TxDep) -> None:
+    """Refuse query parameters the route does not declare (a typo such as `complete=true`
+    would otherwise be ignored silently). Checked after the credential, like any parameter."""
+    unknown = set(request.query_params) - _declared_query(request.scope["route"])
+    if unknown:
+        details = {name: ["is not a parameter of this route"] for name in sorted(unknown)}
+        raise InvalidParameter("Unknown query parameters", details=details)
+
+
 def json_body(model: type[M]) -> Callable[..., Awaitable[M]]:
     """A dependency that reads the body as `model`: JSON only, anything else VALIDATION_ERROR.
 
