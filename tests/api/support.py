@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -160,3 +161,18 @@ async def eddsa_key(db: Database, *, expires_at: datetime | None = None) -> Sign
             (json.dumps(public), "not used by the API", expires_at),
         )
     return SigningKey(kid, private_key)
+
+
+async def until_blocked(db: Database, statement_prefix: str, *, count: int = 1) -> None:
+    """Return once `count` sessions of this database wait on a lock while running a statement
+    that starts with `statement_prefix` (polls the server; the caller holds that lock)."""
+    while True:
+        async with db.owner_transaction() as tx:
+            waiting = await tx.fetch_value(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                (statement_prefix + "%",),
+            )
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.01)

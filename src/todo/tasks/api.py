@@ -20,6 +20,7 @@ from todo.api import envelope
 from todo.api.deps import CurrentUser, TxDep, json_body, json_body_doc
 from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
+from todo.idempotency import api as idempotency
 from todo.tasks import service
 from todo.tasks.models import TaskCreate, TaskPublic, TaskUpdate
 from todo.tasks.repository import ListOptions, SortField, SortOrder
@@ -142,14 +143,23 @@ async def list_tasks(
     status_code=201,
     response_model=TaskEnvelope,
     responses={
-        201: {"description": "The new task (open).", "headers": RATE_HEADERS},
+        201: {
+            "description": "The new task (open).",
+            "headers": {**RATE_HEADERS, **idempotency.REPLAYED_DOC},
+        },
         **_BAD_BODY,
+        **idempotency.RESPONSES,
     },
     openapi_extra=json_body_doc(TaskCreate),
 )
-async def create_task(caller: CurrentUser, tx: TxDep, new: NewTask) -> Response:
-    row = await service.create_task(tx, user_id=caller.user_id, new=new)
-    return envelope.success(public(row), status=201, headers=caller.headers())
+async def create_task(
+    caller: CurrentUser, tx: TxDep, new: NewTask, keyed: idempotency.Keyed
+) -> Response:
+    async def create() -> Response:
+        row = await service.create_task(tx, user_id=caller.user_id, new=new)
+        return envelope.success(public(row), status=201, headers=caller.headers())
+
+    return await idempotency.once(tx, caller, keyed, create)
 
 
 @router.get(
