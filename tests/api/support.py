@@ -18,6 +18,7 @@ from todo.auth import repository as auth_repository
 from todo.auth import tokens
 from todo.config import Settings
 from todo.db import Database
+from todo.tasks import repository as task_sql
 
 SECRET = "test-secret-" + "x" * 40
 ORIGIN = "https://app.example.com"
@@ -125,9 +126,12 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 
 
 async def stored_task(db: Database, task_id: object) -> dict[str, Any] | None:
-    """The task row as the database has it (read as the owner, past row-level security)."""
+    """The task row as the database has it, with its version (read as the owner, past
+    row-level security)."""
     async with db.owner_transaction() as tx:
-        return await tx.fetch_one("SELECT * FROM tasks WHERE id = %s", (task_id,))
+        return await tx.fetch_one(
+            f"SELECT *, {task_sql.VERSION} AS version FROM tasks WHERE id = %s", (task_id,)
+        )
 
 
 @dataclass

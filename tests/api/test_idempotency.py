@@ -66,6 +66,7 @@ async def test_a_retry_replays_the_first_answer_and_creates_once(
     assert again.content == first.content  # meta.timestamp included
     assert again.headers[REPLAYED] == "true"
     assert again.headers["content-type"] == "application/json"
+    assert again.headers["etag"] == first.headers["etag"]
     # The rate-limit headers are the retry's own: it was counted like any request.
     remaining = int(first.headers["x-ratelimit-remaining"])
     assert int(again.headers["x-ratelimit-remaining"]) == remaining - 1
