@@ -128,6 +128,35 @@ async def test_unknown_paths_and_methods_answer_in_the_envelope(
     assert_error(response, 405, "METHOD_NOT_ALLOWED")
 
 
+TASK = "/tasks/00000000-0000-0000-0000-000000000001"
+ALLOWED = {
+    "/tasks": "GET, OPTIONS, POST",
+    TASK: "DELETE, GET, OPTIONS, PUT",
+    TASK + "/complete": "OPTIONS, PATCH",
+    "/import": "OPTIONS, POST",
+    "/export": "GET, OPTIONS",
+}
+
+
+@pytest.mark.parametrize(("suffix", "allow"), ALLOWED.items())
+async def test_405_and_options_list_every_method_the_path_allows(
+    client: httpx.AsyncClient, alice: User, suffix: str, allow: str
+) -> None:
+    url = f"/api/{alice.id}{suffix}"
+    refused = "PATCH" if "PATCH" not in allow else "POST"
+    response = await client.request(refused, url, headers=alice.auth)
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == allow
+    options = await client.options(url)
+    assert options.status_code == 204
+    assert options.content == b""
+    assert options.headers["allow"] == allow
+    # A plain OPTIONS from an allowed origin (not a preflight) gets CORS headers as well.
+    from_app = await client.options(url, headers={"Origin": ORIGIN})
+    assert from_app.status_code == 204
+    assert from_app.headers["access-control-allow-origin"] == ORIGIN
+
+
 async def test_server_errors_are_500_without_details(
     make_client: MakeClient, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:

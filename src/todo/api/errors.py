@@ -5,6 +5,9 @@ task API's answers: other paths (`/api/auth`, the web pages) keep the handler th
 registered before `install`, or else the framework's default (for DomainError, which has none,
 the envelope). A DomainError subclass may still get a handler of its own: Starlette picks the
 closest class, so the accounts' errors can keep Better Auth's shape.
+
+A 405 lists in `Allow` every method the path serves; the same list answers `OPTIONS` (204),
+which reaches the app as a 405 because no route declares it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Match
 
 from todo.api import envelope
 from todo.errors import DomainError, InvalidParameter, RateLimited, ValidationFailed
@@ -86,9 +90,31 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return await render_domain_error(request, as_domain_error(error))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """`Allow` for the request's path: every method some route serves there, and OPTIONS.
+    (Starlette's 405 names only the methods of the first route whose path matched.) The
+    router is asked for each method, so routes of included routers count too."""
+    routes = request.app.router.routes
+    allowed = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    }
+    return ", ".join(sorted(allowed | {"OPTIONS"}))
+
+
 async def _http_error(request: Request, error: HTTPException) -> Response:
     code = _HTTP_CODES.get(error.status_code, "ERROR")
     headers = {**_caller_headers(request), **(error.headers or {})}
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if request.method == "OPTIONS":  # what may I do here? (CORS preflights never get here)
+            return envelope.empty(headers=headers)
     return envelope.failure(error.status_code, code, str(error.detail), headers=headers)
 
 
