@@ -80,4 +80,5 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
-    openapi.install(app, prefix="/api/{user_id}/", bodies=tasks_api.BODY_MODELS)
+    bodies = (*tasks_api.BODY_MODELS, *transfer_api.BODY_MODELS)
+    openapi.install(app, prefix="/api/{user_id}/", bodies=bodies)

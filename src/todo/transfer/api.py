@@ -20,8 +20,9 @@ from todo.api.envelope import Meta
 from todo.errors import ValidationFailed
 from todo.idempotency import api as idempotency
 from todo.tasks.api import COMMON_RESPONSES, RATE_HEADERS, error_doc
-from todo.transfer import service
+from todo.transfer import formats, service
 
+BODY_MODELS = (formats.ImportDocument, formats.ImportedTask)
 IMPORT_PATH = r"/api/[^/]+/import"
 """The import's path, whose bodies may be larger (IMPORT_MAX_BYTES, see todo.api.mount)."""
 
@@ -104,7 +105,18 @@ _IMPORT_KINDS: dict[str, service.ImportKind] = {"application/json": "json", "tex
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "object"}},
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/ImportDocument"},
+                            {
+                                "type": "array",
+                                "maxItems": formats.MAX_ROWS,
+                                "items": {"$ref": "#/components/schemas/ImportedTask"},
+                            },
+                        ]
+                    }
+                },
                 "text/csv": {"schema": {"type": "string"}},
             },
         }
