@@ -174,7 +174,7 @@ async def test_keys_last_a_day_and_expired_ones_go(
     assert REPLAYED not in fresh.headers
     assert assert_success(fresh, 201)["id"] != assert_success(first, 201)["id"]
     assert await titles(db, alice) == ["Daily", "Daily"]
-    # Another expired key goes when its owner claims any key.
+    # Another expired key goes when its owner stores the answer to a new key.
     assert_success(await client.post(url, json=body, headers=keyed(alice, "old")), 201)
     await age_key(db, alice, "old", KEEP_SECONDS + 60)
     assert await stored_keys(db, alice) == ["day", "old"]

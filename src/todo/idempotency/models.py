@@ -20,7 +20,7 @@ class IdempotencyKey(SQLModel, table=True):
 
     __tablename__ = "idempotency_keys"
     __table_args__ = (
-        # The caller's expired keys are deleted as they claim new ones: a range, not a scan.
+        # A user's expired keys are deleted as they store new ones: a range, not a scan.
         sa.Index("idx_idempotency_keys_user_created", "user_id", "created_at"),
     )
 

@@ -25,10 +25,11 @@ Chosen over a key row inserted first and marked finished later (which needs a se
 transaction, or makes a duplicate wait on the first's uncommitted row) and over
 `SELECT ... FOR UPDATE NOWAIT` (there is no row to lock before the first request commits).
 
-Expired keys are deleted by their owner's next claim (row-level security lets a request see
-only its caller's keys, so no request can sweep everyone's); the index on (user_id,
-created_at) makes that a short range read. A user who stops sending keys keeps their last
-day's keys until they send one again or the account is deleted (the rows cascade).
+Expired keys are deleted when their owner stores the answer to a new key, by the statement
+that stores it (row-level security lets a request see only its caller's keys, so no request
+can sweep everyone's); the index on (user_id, created_at) makes that a short range read. A
+user who stops sending keys keeps their last day's keys until they send one again or the
+account is deleted (the rows cascade).
 """
 
 from __future__ import annotations
@@ -105,4 +106,5 @@ async def remember(
         status=answer.status,
         headers=answer.headers,
         body=answer.body,
+        keep_seconds=KEEP_SECONDS,
     )
