@@ -5,6 +5,9 @@ Domain errors and unexpected exceptions are rendered by family everywhere. The f
 refusals (FastAPI's parameter validation, Starlette's HTTPException such as 404 and 405) are
 rendered as the task API's envelope on the task API's paths; elsewhere they keep the handler
 registered before `install` (the web pages' HTML 404), or the framework's default.
+
+A 405 lists in `Allow` every method the path serves; the same list answers `OPTIONS` (204),
+which reaches the app as a 405 because no route declares it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from todo.api import envelope
 from todo.edge import family
@@ -76,10 +80,32 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return family.render(request, as_domain_error(error))
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """`Allow` for the request's path: every method some route serves there, and OPTIONS.
+    (Starlette's 405 names only the methods of the first route whose path matched.) The
+    router is asked for each method, so routes of included routers count too."""
+    routes = request.app.router.routes
+    allowed = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    }
+    return ", ".join(sorted(allowed | {"OPTIONS"}))
+
+
 async def _http_error(request: Request, error: HTTPException) -> Response:
     code = _HTTP_CODES.get(error.status_code, "ERROR")
     caller = getattr(request.state, "caller", None)
     headers = {**(caller.headers() if caller is not None else {}), **(error.headers or {})}
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if request.method == "OPTIONS":  # what may I do here? (CORS preflights never get here)
+            return envelope.empty(headers=headers)
     return envelope.failure(error.status_code, code, str(error.detail), headers=headers)
 
 

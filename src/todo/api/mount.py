@@ -19,8 +19,18 @@ EXPOSED_HEADERS = [
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
     "Retry-After",
+    "ETag",
+    "Idempotent-Replayed",
     "set-auth-token",
     "set-auth-jwt",
+]
+# What a browser script may send cross-origin (beyond the CORS-safelisted headers).
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
 ]
 
 
@@ -57,8 +67,9 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         allow_origins=Settings.split(settings.cors_origins),
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
-    openapi.install(app, prefix="/api/{user_id}/", bodies=tasks_api.BODY_MODELS)
+    bodies = (*tasks_api.BODY_MODELS, *transfer_api.BODY_MODELS)
+    openapi.install(app, prefix="/api/{user_id}/", bodies=bodies)
