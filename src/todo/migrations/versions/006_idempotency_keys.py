@@ -2,7 +2,7 @@
 
 Revision ID: 006
 Revises: 005
-Create Date: 2026-12-02
+Create Date: 2026-12-01
 """
 
 from collections.abc import Sequence
