@@ -19,6 +19,7 @@ from todo.commands import archive as archive_commands
 from todo.commands import backup as backup_commands
 from todo.commands import bench as bench_commands
 from todo.commands import common
+from todo.commands import drills as drill_commands
 from todo.commands import seed as seed_commands
 from todo.commands import stats as stats_commands
 
@@ -139,6 +140,7 @@ db_app.command("archive")(archive_commands.archive)
 db_app.command("backup")(backup_commands.backup)
 db_app.command("restore")(backup_commands.restore)
 db_app.command("stats")(stats_commands.stats)
+db_app.command("pitr-drill")(drill_commands.pitr_drill)
 
 
 def main() -> None:
