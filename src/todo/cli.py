@@ -141,6 +141,7 @@ db_app.command("backup")(backup_commands.backup)
 db_app.command("restore")(backup_commands.restore)
 db_app.command("stats")(stats_commands.stats)
 db_app.command("pitr-drill")(drill_commands.pitr_drill)
+db_app.command("crash-drill")(drill_commands.crash_drill)
 
 
 def main() -> None:

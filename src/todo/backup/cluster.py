@@ -15,15 +15,19 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
 
 from todo.backup import binaries
+from todo.db import Database, Transaction
 from todo.errors import DomainError
+
+T = TypeVar("T")
 
 SUPERUSER = "postgres"
 _SYSTEM_USERS = ("postgres", "pgserver")
@@ -194,3 +198,20 @@ class Cluster:
             with suppress(ClusterFailed):
                 self.stop("immediate")
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+@asynccontextmanager
+async def small_pool(url: str) -> AsyncIterator[Database]:
+    """A pool of one or two connections for a drill's own writes and checks."""
+    db = Database(url, pool_size=1, max_overflow=1, pool_timeout=30)
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def as_owner(db: Database, query: Callable[[Transaction], Awaitable[T]]) -> T:
+    """Run one repository query in an owner transaction (it sees every row); its result."""
+    async with db.owner_transaction() as tx:
+        return await query(tx)

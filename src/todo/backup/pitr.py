@@ -19,8 +19,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,8 +32,10 @@ from todo.backup import repository
 from todo.backup.cluster import (
     Cluster,
     ClusterFailed,
+    as_owner,
     give_to_cluster_user,
     own_directory,
+    small_pool,
     workspace,
 )
 from todo.db import Database
@@ -116,8 +117,8 @@ async def _drill(
     await asyncio.to_thread(primary.start)
     url = await asyncio.to_thread(primary.create_database, DATABASE)
     await asyncio.to_thread(migrate.upgrade, url)
-    async with _pool(url) as db:
-        report.server_version = await _owner(db, repository.server_version)
+    async with small_pool(url) as db:
+        report.server_version = await as_owner(db, repository.server_version)
         writes.user_ids = [await _new_user(db, n) for n in range(USERS)]
         step(f"write {count // 2} tasks, then take a base backup with pg_basebackup")
         writes.before |= await _create(db, writes.user_ids, count // 2, "before backup")
@@ -127,31 +128,15 @@ async def _drill(
         target = await _mark(db, report, by_time)
         step("after T: new tasks, toggles and deletions that the restore must not bring back")
         await _write_after(db, writes, count)
-        segment = await _owner(db, repository.switch_wal)
+        segment = await as_owner(db, repository.switch_wal)
     await asyncio.to_thread(_until_archived, archive / segment)
     await asyncio.to_thread(primary.stop, "fast")
     step(f"restore the base backup and the archived WAL up to T ({report.target})")
     report.restore_seconds = await _timed(_restore, restored, base, archive, target)
-    async with _pool(restored.url(DATABASE)) as db:
-        report.last_replayed_commit_at = await _owner(db, repository.last_replayed_commit)
-        _compare(report, writes, await _owner(db, repository.task_states))
+    async with small_pool(restored.url(DATABASE)) as db:
+        report.last_replayed_commit_at = await as_owner(db, repository.last_replayed_commit)
+        _compare(report, writes, await as_owner(db, repository.task_states))
     return report
-
-
-@asynccontextmanager
-async def _pool(url: str) -> AsyncIterator[Database]:
-    """A small pool for the drill's own writes and checks."""
-    db = Database(url, pool_size=1, max_overflow=1, pool_timeout=30)
-    await db.open()
-    try:
-        yield db
-    finally:
-        await db.close()
-
-
-async def _owner(db: Database, query: Callable[..., Any], *args: Any) -> Any:
-    async with db.owner_transaction() as tx:
-        return await query(tx, *args)
 
 
 async def _new_user(db: Database, n: int) -> UUID:

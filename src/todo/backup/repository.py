@@ -114,3 +114,15 @@ async def task_states(tx: Transaction) -> dict[UUID, bool]:
     """Every task's id and whether it is completed (read as the owner)."""
     rows = await tx.fetch_all("SELECT id, completed FROM tasks")
     return {row["id"]: row["completed"] for row in rows}
+
+
+async def tasks_titled(tx: Transaction, prefix: str) -> dict[str, list[tuple[UUID, bool]]]:
+    """Every task whose title starts with `prefix`: title -> [(id, completed), ...]."""
+    rows = await tx.fetch_all(
+        "SELECT id, title, completed FROM tasks WHERE starts_with(title, %s) ORDER BY title",
+        (prefix,),
+    )
+    found: dict[str, list[tuple[UUID, bool]]] = {}
+    for row in rows:
+        found.setdefault(row["title"], []).append((row["id"], row["completed"]))
+    return found

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from todo.backup import binaries, pitr
+from todo.backup import binaries, crash, pitr
 from todo.commands import common
 from todo.errors import DomainError
 
@@ -66,11 +66,16 @@ def pitr_drill(
         report = asyncio.run(pitr.drill(major=major, tasks_count=tasks, by_time=by_time, step=step))
     except DomainError as error:
         common.fail(error.message)
+    _finish(report.as_dict(), _pitr_table(report), as_json=as_json)
+
+
+def _finish(report: dict[str, Any], table: Table, *, as_json: bool) -> None:
+    """Print the report (a table, or JSON); exit 1 when a guarantee broke."""
     if as_json:
-        common.print_json(report.as_dict())
+        common.print_json(report)
     else:
-        common.console.print(_pitr_table(report))
-    if not report.ok:
+        common.console.print(table)
+    if not report["ok"]:
         raise typer.Exit(1)
 
 
@@ -97,4 +102,62 @@ def _pitr_table(report: pitr.PitrReport) -> Table:
     ]
     for label, value in rows:
         table.add_row(label, str(value))
+    return table
+
+
+def crash_drill(
+    postgres: PostgresOption = None,
+    writers: Annotated[int, typer.Option(min=1, max=200, help="Concurrent writers.")] = 8,
+    seconds: Annotated[
+        float, typer.Option(min=0.5, max=3600, help="Writing time between faults (s).")
+    ] = 3.0,
+    rounds: Annotated[int, typer.Option(min=1, max=100, help="Rounds of the faults.")] = 2,
+    faults: Annotated[
+        str,
+        typer.Option(
+            help="Faults of a round, in order: postgres (immediate stop under the running web "
+            "process), web (SIGKILL of the web process), host (both at once)."
+        ),
+    ] = ",".join(crash.FAULTS),
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Web worker processes.")] = 2,
+    as_json: JsonOption = False,
+) -> None:
+    """Crash drill: writes through the API while PostgreSQL and the web process crash.
+
+    On a throwaway cluster: `todo serve` and concurrent writers creating (and toggling) tasks;
+    each round stops PostgreSQL in immediate mode under the running web process and restarts
+    it, SIGKILLs the web process and restarts it, then both at once. Every acknowledged create
+    must be stored exactly once, no refused one at all; a timeout or a lost connection counts
+    as unknown.
+    """
+    kinds = tuple(kind.strip() for kind in faults.split(",") if kind.strip())
+    if not kinds or set(kinds) - set(crash.FAULTS):
+        common.fail(f"--faults: a comma-separated list of {', '.join(crash.FAULTS)}", code=2)
+    major = postgres or embedded_major()
+    step = (lambda _: None) if as_json else _say
+    try:
+        report = asyncio.run(
+            crash.drill(
+                major=major,
+                writers=writers,
+                workers=workers,
+                plan=crash.Plan(seconds=seconds, rounds=rounds, faults=kinds),
+                step=step,
+            )
+        )
+    except DomainError as error:
+        common.fail(error.message)
+    _finish(report.as_dict(), _crash_table(report), as_json=as_json)
+
+
+def _crash_table(report: crash.CrashReport) -> Table:
+    table = Table("crash drill", "", show_header=True)
+    table.add_row("PostgreSQL", report.server_version)
+    table.add_row("load", f"{report.writers} writers, {report.workers} web workers")
+    table.add_row("faults", "\n".join(report.faults))
+    for label, counts in (("creates", report.creates), ("toggles", report.toggles)):
+        table.add_row(label, ", ".join(f"{name} {value:,}" for name, value in counts.items()))
+    table.add_row("answers", "\n".join(f"{n:,} {reason}" for reason, n in report.reasons.items()))
+    verdict = "[green]ok[/]" if report.ok else "[red]" + "\n".join(report.violations[:20]) + "[/]"
+    table.add_row("verdict", verdict)
     return table
