@@ -179,6 +179,21 @@ class Settings(BaseSettings):
         description="Seconds GET /readyz waits for the database (connect, query) before it "
         "answers 503.",
     )
+    shutdown_drain_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="After SIGTERM, seconds a worker keeps serving its open keep-alive "
+        "connections, answering each request with `Connection: close`, before it closes the "
+        "idle ones (new connections are refused at once).",
+    )
+    shutdown_timeout: int = Field(
+        default=8,
+        ge=1,
+        le=3600,
+        description="After SIGTERM, seconds within which every worker exits: requests still "
+        "running then are cancelled (answered 500). The drain above is part of this time.",
+    )
 
     # --- every request ---
     body_timeout: float = Field(
