@@ -144,9 +144,13 @@ async def test_every_per_user_table_the_runtime_role_can_reach_is_confined_to_it
             " AND has_table_privilege(%s, c.oid, 'SELECT') ORDER BY c.relname",
             (RUNTIME_ROLE,),
         )
-    assert {"tasks", "tasks_archive", "user_preferences", "applied_changes"} <= {
-        table["relname"] for table in tables
-    }
+    assert {
+        "tasks",
+        "tasks_archive",
+        "user_preferences",
+        "applied_changes",
+        "idempotency_keys",
+    } <= {table["relname"] for table in tables}
     credentials = {"accounts", "sessions", "verifications"}  # looked up before anyone is known
     for table in tables:
         if table["relname"] in credentials:

@@ -7,13 +7,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
 
 from todo import __version__, health, logs, migrate
 from todo.api.mount import mount as mount_api
 from todo.auth import api as auth_api
 from todo.config import Settings, SettingsError, load_settings
 from todo.db import Database
+from todo.edge.barrier import Barrier
+from todo.edge.middleware import InputGuard
+from todo.transfer import api as transfer_api
 from todo.web import mount as web
+
+
+class Service(FastAPI):
+    """The application, with the edge's barrier outside everything Starlette adds (see
+    todo.edge.barrier: no exception may reach the server)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Barrier(super().build_middleware_stack())
 
 
 def create_app(settings: Settings, *, database_url: str) -> FastAPI:
@@ -29,9 +41,20 @@ def create_app(settings: Settings, *, database_url: str) -> FastAPI:
             await auth_api.shutdown(app)
             await db.close()
 
-    app = FastAPI(title="todo", version=__version__, lifespan=lifespan)
+    app = Service(title="todo", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
+    app.add_middleware(
+        InputGuard,
+        max_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+        max_query_bytes=settings.max_query_bytes,
+        # Imports carry a whole account's tasks (the web form's file too).
+        larger={
+            transfer_api.IMPORT_PATH: settings.import_max_bytes,
+            "/account/import": settings.import_max_bytes,
+        },
+    )
     auth_api.mount(app, settings, db)
     mount_api(app, settings=settings, db=db)
 

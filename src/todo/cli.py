@@ -19,6 +19,7 @@ from todo.commands import archive as archive_commands
 from todo.commands import backup as backup_commands
 from todo.commands import bench as bench_commands
 from todo.commands import common
+from todo.commands import drills as drill_commands
 from todo.commands import seed as seed_commands
 from todo.commands import stats as stats_commands
 
@@ -44,8 +45,10 @@ def serve(
         bool, typer.Option("--migrate/--no-migrate", help="Apply pending migrations first.")
     ] = False,
 ) -> None:
-    """Run the web process (on the embedded PostgreSQL when DATABASE_URL is unset)."""
-    import uvicorn
+    """Run the web process (on the embedded PostgreSQL when DATABASE_URL is unset).
+
+    SIGTERM stops it gracefully (SHUTDOWN_DRAIN_SECONDS, SHUTDOWN_TIMEOUT)."""
+    from todo import serving
 
     settings = _settings()
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -64,15 +67,7 @@ def serve(
         # uvicorn shuts down gracefully on SIGTERM, then raises it again; by default that
         # would end the process on the spot and leave the embedded PostgreSQL running.
         signal.signal(signal.SIGTERM, _leave_on_sigterm)
-        uvicorn.run(
-            "todo.app:create_app_from_env",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=workers or settings.workers,
-            log_level=settings.log_level,
-            access_log=False,
-        )
+        serving.run(settings, host=bind_host, port=bind_port, workers=workers or settings.workers)
 
 
 @db_app.command()
@@ -145,6 +140,8 @@ db_app.command("archive")(archive_commands.archive)
 db_app.command("backup")(backup_commands.backup)
 db_app.command("restore")(backup_commands.restore)
 db_app.command("stats")(stats_commands.stats)
+db_app.command("pitr-drill")(drill_commands.pitr_drill)
+db_app.command("crash-drill")(drill_commands.crash_drill)
 
 
 def main() -> None:

@@ -29,6 +29,25 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, ge=1, le=1000, description="Connections kept open.")
     db_max_overflow: int = Field(default=10, ge=0, le=1000, description="Extra connections.")
     db_pool_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for one.")
+    db_connect_timeout: int = Field(
+        default=5, ge=1, le=300, description="Seconds to wait for a new database connection."
+    )
+    db_statement_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request's statement may run before the database cancels it (the "
+        "request then answers 503); a request waits at most 2 s longer for any answer.",
+    )
+    db_lock_timeout: float = Field(
+        default=2.0, gt=0, le=3600, description="Seconds a request's statement may wait for a lock."
+    )
+    db_idle_in_transaction_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request's transaction may sit idle before the database ends it.",
+    )
     db_prepared_statements: bool = Field(
         default=True,
         description="Use server-side prepared statements for repeated queries. Turn off behind "
@@ -199,6 +218,32 @@ class Settings(BaseSettings):
         le=30,
         description="Seconds GET /readyz waits for the database (connect, query) before it "
         "answers 503.",
+    )
+    shutdown_drain_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description="After SIGTERM, seconds a worker keeps serving its open keep-alive "
+        "connections, answering each request with `Connection: close`, before it closes the "
+        "idle ones (new connections are refused at once).",
+    )
+    shutdown_timeout: int = Field(
+        default=8,
+        ge=1,
+        le=3600,
+        description="After SIGTERM, seconds within which every worker exits: requests still "
+        "running then are cancelled (answered 500). The drain above is part of this time.",
+    )
+
+    # --- every request ---
+    body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds a client has to send a whole request body; a slower one gets 408.",
+    )
+    max_query_bytes: int = Field(
+        default=8192, ge=256, description="Longest query string accepted; a longer one gets 414."
     )
 
     # --- task API ---

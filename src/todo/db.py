@@ -10,6 +10,8 @@ and PgBouncer in transaction mode cannot leak an identity from one transaction t
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,10 +21,12 @@ from uuid import UUID
 
 import psycopg
 from psycopg import rows
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from todo import outages
 from todo.config import Settings
-from todo.errors import DomainError
+from todo.errors import DomainError, OutcomeUnknown, ServiceUnavailable
+from todo.outages import Limits
 
 RUNTIME_ROLE = "todo_app"
 """The role the web process works as; created by migration 001."""
@@ -31,7 +35,18 @@ IDENTITY_SETTING = "app.current_user_id"
 """The transaction-local setting that `current_user_id()` reads."""
 
 _SEES_EVERY_ROW = "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-_PRELUDE = "SELECT set_config('role', %s, true), set_config('" + IDENTITY_SETTING + "', %s, true)"
+# Role, identity and the runtime role's time limits: all transaction-local, so nothing outlives
+# the transaction on a pooled (or PgBouncer-shared) connection.
+_PRELUDE = (
+    "SELECT set_config('role', %s, true), set_config('" + IDENTITY_SETTING + "', %s, true), "
+    "set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
+    "set_config('idle_in_transaction_session_timeout', %s, true)"
+)
+RECONNECT_TIMEOUT = 5.0
+"""Seconds the pool keeps retrying (with backoff) to replace a lost connection before it lets
+the next request start afresh: keeps the retry delay short however long an outage lasted."""
+DEFAULT_LIMITS = Limits(statement=5.0, lock=2.0, idle_in_transaction=10.0)
+log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 Query = tuple[str, Params]
@@ -84,13 +99,19 @@ class Transaction:
 
     def __init__(
         self,
+        db: Database,
         conn: psycopg.AsyncConnection[Any],
         prelude: Query | None,
         guard: Guard | None = None,
+        *,
+        limits: Limits | None = None,
     ) -> None:
-        self._conn = conn
+        self._db = db
+        self.conn = conn
         self._prelude = prelude
         self._guard = guard
+        self._limits = limits
+        self._fresh = True  # no round trip has completed: a dead connection may be replaced
 
     async def fetch_all(self, query: str, params: Params = ()) -> list[Row]:
         """All rows of one statement, as dicts."""
@@ -115,7 +136,7 @@ class Transaction:
     async def copy_in(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
         """Stream `rows` into a `COPY ... FROM STDIN` statement (bulk loading)."""
         await self._send([])  # a pending identity prelude goes first
-        async with self._conn.cursor().copy(statement) as copy:
+        async with self._deadline(), self.conn.cursor().copy(statement) as copy:
             for row in rows:
                 await copy.write_row(row)
 
@@ -123,6 +144,20 @@ class Transaction:
         """Several statements in one round trip (a pipeline); the rows of each."""
         cursors = await self._send(list(queries))
         return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
+
+    async def commit(self) -> None:
+        """COMMIT. If the connection is lost (or goes silent) now, nobody can say whether the
+        transaction committed: the caller hears exactly that (OutcomeUnknown)."""
+        try:
+            async with self._deadline():
+                await self.conn.commit()
+        except (psycopg.OperationalError, TimeoutError) as error:
+            if self._limits is None or not outages.lost(self.conn, error):
+                raise
+            raise OutcomeUnknown(
+                "The connection to the database was lost while saving: the change may or may "
+                "not have been saved. Retry with the same Idempotency-Key to be sure."
+            ) from None
 
     async def _send(self, queries: list[Query]) -> list[psycopg.AsyncCursor[Row]]:
         # The prelude and the guard go out once, in front of the first statements sent.
@@ -132,9 +167,9 @@ class Transaction:
         if guard is not None:
             first += [guard.query, *guard.then]
         everything = first + queries
-        cursors = [self._conn.cursor(row_factory=rows.dict_row) for _ in everything]
+        cursors = self._cursors(len(everything))
         try:
-            await self._execute(cursors, everything)
+            await self._run(cursors, everything)
         except psycopg.Error:
             # A later statement failed (say, row-level security refused a write): the guard's
             # verdict, when it has one, explains the failure better than the database error.
@@ -145,14 +180,60 @@ class Transaction:
             guard.check(await cursors[at].fetchall())
         return cursors[len(first) :]
 
+    def _cursors(self, count: int) -> list[psycopg.AsyncCursor[Row]]:
+        return [self.conn.cursor(row_factory=rows.dict_row) for _ in range(count)]
+
+    async def _run(self, cursors: list[psycopg.AsyncCursor[Row]], queries: list[Query]) -> None:
+        """Execute `queries`. A runtime transaction whose first round trip finds its pooled
+        connection dead (the server restarted since) runs it again on another connection:
+        nothing of it can have committed, so the caller never sees a stale connection."""
+        for _ in range(self._db.pool.max_size):
+            try:
+                await self._execute(cursors, queries)
+                return
+            except psycopg.OperationalError:
+                if not (self._fresh and self._limits is not None and self.conn.broken):
+                    raise
+            log.info("a pooled connection was dead; trying again on another")
+            self._db.outage.failed()  # until a round trip succeeds: the server may be down
+            self.conn = await self._db.replace(self.conn)
+            cursors[:] = self._cursors(len(queries))
+        await self._execute(cursors, queries)
+
     async def _execute(self, cursors: list[psycopg.AsyncCursor[Row]], queries: list[Query]) -> None:
-        if len(queries) <= 1:
-            for cursor, (query, params) in zip(cursors, queries, strict=True):
-                await cursor.execute(query, params)
+        async with self._deadline():
+            if len(queries) <= 1:
+                for cursor, (query, params) in zip(cursors, queries, strict=True):
+                    await cursor.execute(query, params)
+            else:
+                async with self.conn.pipeline():
+                    for cursor, (query, params) in zip(cursors, queries, strict=True):
+                        await cursor.execute(query, params)
+        self._fresh = False
+
+    @asynccontextmanager
+    async def _deadline(self) -> AsyncIterator[None]:
+        # A database that does not answer at all (frozen, or behind a network that drops
+        # packets) cannot hold a runtime transaction longer than this; while it is suspected
+        # to be down, the first round trip gets only a moment to prove otherwise.
+        if self._limits is None:
+            yield
             return
-        async with self._conn.pipeline():
-            for cursor, (query, params) in zip(cursors, queries, strict=True):
-                await cursor.execute(query, params)
+        limit = self._limits.round_trip
+        if self._fresh and self._db.outage.down:
+            limit = min(limit, outages.OUTAGE_WAIT)
+        # Not a cancellation: psycopg would then wait on the silent server again while it
+        # tidies up. Shutting the socket down ends every wait on it at once.
+        cut = outages.Cutoff(self.conn)
+        timer = asyncio.get_running_loop().call_later(limit, cut)
+        try:
+            yield
+        except psycopg.OperationalError:
+            if cut.done:
+                raise TimeoutError(f"no answer from the database within {limit:g} s") from None
+            raise
+        finally:
+            timer.cancel()
 
 
 class Database:
@@ -166,15 +247,29 @@ class Database:
         max_overflow: int = 10,
         pool_timeout: float = 30.0,
         prepared_statements: bool = True,
+        connect_timeout: int = 5,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.url = libpq_url(url)
+        self.limits = limits
+        self.outage = outages.OutageMemory()
         self._owner_sees_every_row = False
         self.pool = AsyncConnectionPool(
             self.url,
             min_size=pool_size,
             max_size=pool_size + max_overflow,
             timeout=pool_timeout,
-            kwargs={"prepare_threshold": 5 if prepared_statements else None},
+            kwargs={
+                "prepare_threshold": 5 if prepared_statements else None,
+                "connect_timeout": connect_timeout,
+                # A peer that vanished (host down, network cut) is noticed within a minute
+                # even on an idle connection.
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+            },
+            reconnect_timeout=RECONNECT_TIMEOUT,
             open=False,
             name="todo",
         )
@@ -188,6 +283,12 @@ class Database:
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout,
             prepared_statements=settings.db_prepared_statements,
+            connect_timeout=settings.db_connect_timeout,
+            limits=Limits(
+                statement=settings.db_statement_timeout,
+                lock=settings.db_lock_timeout,
+                idle_in_transaction=settings.db_idle_in_transaction_timeout,
+            ),
         )
 
     async def open(self) -> None:
@@ -204,9 +305,12 @@ class Database:
     ) -> AsyncIterator[Transaction]:
         """A transaction as the runtime role, seeing only `user_id`'s rows (none if None).
 
-        A `guard` is checked with the first round trip (see `Guard`)."""
+        A `guard` is checked with the first round trip (see `Guard`). Statements, lock waits
+        and the whole round trip are time-limited; a database that is down, hung or too busy
+        surfaces as ServiceUnavailable (503), never as a hang."""
         identity = "" if user_id is None else str(user_id)
-        async with self._transaction((_PRELUDE, (RUNTIME_ROLE, identity)), guard) as tx:
+        prelude = (_PRELUDE, (RUNTIME_ROLE, identity, *self.limits.settings()))
+        async with self._transaction(prelude, guard, limits=self.limits) as tx:
             yield tx
 
     @asynccontextmanager
@@ -215,7 +319,7 @@ class Database:
 
         Such commands must see every row, so a role that row-level security would confine is
         refused (OwnerSubjectToRls) instead of quietly working on a fraction of the data. The
-        role is checked once per pool.
+        role is checked once per pool. No time limits: bulk work may take long.
         """
         if not self._owner_sees_every_row:
             # A transaction of its own: the caller's may need to begin with SET TRANSACTION.
@@ -226,17 +330,59 @@ class Database:
         async with self._transaction(None) as tx:
             yield tx
 
+    async def replace(self, conn: psycopg.AsyncConnection[Any]) -> psycopg.AsyncConnection[Any]:
+        """Give back a dead connection (the pool discards it) and take another."""
+        await self.pool.putconn(conn)
+        return await self._checkout()
+
+    async def _checkout(self) -> psycopg.AsyncConnection[Any]:
+        """A pooled connection. While the database is known to be down, waiting for one is
+        pointless: the request is refused within OUTAGE_WAIT instead of the pool timeout."""
+        timeout = self.pool.timeout
+        if self.outage.down:
+            timeout = min(timeout, outages.OUTAGE_WAIT)
+        try:
+            return await self.pool.getconn(timeout=timeout)
+        except PoolTimeout:
+            if self.outage.down or self.pool.get_stats().get("pool_size", 0) == 0:
+                self.outage.failed()  # not a single connection could be made
+                raise ServiceUnavailable(outages.UNREACHABLE) from None
+            raise ServiceUnavailable(outages.BUSY) from None
+
     @asynccontextmanager
     async def _transaction(
-        self, prelude: Query | None, guard: Guard | None = None
+        self, prelude: Query | None, guard: Guard | None = None, *, limits: Limits | None = None
     ) -> AsyncIterator[Transaction]:
-        async with self.pool.connection() as conn:
-            try:
-                yield Transaction(conn, prelude, guard)
-            except BaseException:
-                await conn.rollback()
+        tx = Transaction(self, await self._checkout(), prelude, guard, limits=limits)
+        try:
+            yield tx
+            await tx.commit()
+        except BaseException as error:
+            lost = outages.lost(tx.conn, error)
+            await self._abandon(tx.conn, lost=lost or not isinstance(error, Exception))
+            if limits is None:
                 raise
-            await conn.commit()
+            if lost:
+                self.outage.failed()
+            mapped = outages.as_domain_error(error, connection_lost=lost)
+            if mapped is None:
+                raise
+            raise mapped from error
+        else:
+            self.outage.recovered()
+        finally:
+            await self.pool.putconn(tx.conn)
+
+    async def _abandon(self, conn: psycopg.AsyncConnection[Any], *, lost: bool) -> None:
+        """Roll back. A connection that is lost, or left mid-statement (a deadline passed, the
+        request was cancelled), is closed instead; the pool replaces it."""
+        if not lost:
+            try:
+                await conn.rollback()
+                return
+            except psycopg.Error:
+                pass
+        await conn.close()
 
 
 def with_database(url: str, name: str) -> str:

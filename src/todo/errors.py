@@ -15,6 +15,12 @@ class DomainError(Exception):
         self.details = details
 
 
+def retry_headers(error: DomainError) -> dict[str, str]:
+    """Retry-After for errors that say when to come back (429, 503), in any response shape."""
+    seconds = getattr(error, "retry_after", None)
+    return {} if seconds is None else {"Retry-After": str(seconds)}
+
+
 class Unauthorized(DomainError):
     code, status = "UNAUTHORIZED", 401
 

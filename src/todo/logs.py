@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,9 +32,14 @@ _context: ContextVar[RequestContext | None] = ContextVar("todo_request", default
 _audit = logging.getLogger(AUDIT_LOGGER)
 
 
-def set_context(context: RequestContext | None) -> None:
-    """Make `context` the current request's (the edge middleware sets it per request)."""
-    _context.set(context)
+def bind(context: RequestContext) -> Token[RequestContext | None]:
+    """Make `context` the current request's (the edge sets it per request); `unbind` undoes."""
+    return _context.set(context)
+
+
+def unbind(token: Token[RequestContext | None]) -> None:
+    """Forget the context `bind` set."""
+    _context.reset(token)
 
 
 def current() -> RequestContext | None:

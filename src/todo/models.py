@@ -46,5 +46,6 @@ def load_all() -> None:
     """Import every table model so that `metadata` knows all tables."""
     from todo.archive import models as archive_models  # noqa: F401
     from todo.auth import models as auth_models  # noqa: F401
+    from todo.idempotency import models as idempotency_models  # noqa: F401
     from todo.tasks import models as task_models  # noqa: F401
     from todo.web import models as web_models  # noqa: F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -17,6 +18,7 @@ from todo.auth import repository as auth_repository
 from todo.auth import tokens
 from todo.config import Settings
 from todo.db import Database
+from todo.tasks import repository as task_sql
 
 SECRET = "test-secret-" + "x" * 40
 ORIGIN = "https://app.example.com"
@@ -124,9 +126,12 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 
 
 async def stored_task(db: Database, task_id: object) -> dict[str, Any] | None:
-    """The task row as the database has it (read as the owner, past row-level security)."""
+    """The task row as the database has it, with its version (read as the owner, past
+    row-level security)."""
     async with db.owner_transaction() as tx:
-        return await tx.fetch_one("SELECT * FROM tasks WHERE id = %s", (task_id,))
+        return await tx.fetch_one(
+            f"SELECT *, {task_sql.VERSION} AS version FROM tasks WHERE id = %s", (task_id,)
+        )
 
 
 @dataclass
@@ -160,3 +165,18 @@ async def eddsa_key(db: Database, *, expires_at: datetime | None = None) -> Sign
             (json.dumps(public), "not used by the API", expires_at),
         )
     return SigningKey(kid, private_key)
+
+
+async def until_blocked(db: Database, statement_prefix: str, *, count: int = 1) -> None:
+    """Return once `count` sessions of this database wait on a lock while running a statement
+    that starts with `statement_prefix` (polls the server; the caller holds that lock)."""
+    while True:
+        async with db.owner_transaction() as tx:
+            waiting = await tx.fetch_value(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                (statement_prefix + "%",),
+            )
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.01)

@@ -198,12 +198,16 @@ async def test_forged_and_stale_credentials_are_unauthorized(world: World, case:
         assert_error(response, 401, "UNAUTHORIZED")
     created = await client.post(alice.tasks_url(), json={"title": "forged"}, headers=headers)
     assert_error(created, 401, "UNAUTHORIZED")
-    # The credential is judged before the query string or the body.
+    # The credential is judged before what the query string or a well-formed body say...
     bad_query = await client.get(f"{alice.tasks_url()}?limit=0", headers=headers)
     assert_error(bad_query, 401, "UNAUTHORIZED")
     json_headers = headers | {"Content-Type": "application/json"}
-    bad_body = await client.post(alice.tasks_url(), content=b"{", headers=json_headers)
+    bad_body = await client.post(alice.tasks_url(), json={"title": " "}, headers=headers)
     assert_error(bad_body, 401, "UNAUTHORIZED")
+    # ... but a body that is not JSON at all is refused at the edge, before any route runs
+    # (like one that is too large): no credential check, no database connection.
+    malformed = await client.post(alice.tasks_url(), content=b"{", headers=json_headers)
+    assert_error(malformed, 400, "VALIDATION_ERROR")
 
 
 ACCEPTED: dict[str, Forgery] = {

@@ -53,9 +53,17 @@ async def test_a_streamed_body_is_cut_off_past_the_limit(
 
 
 async def test_the_body_limit_holds_outside_the_task_api_too(client: httpx.AsyncClient) -> None:
-    response = await client.post("/healthz", content=b"x" * (MB + 1))
-    assert response.status_code == 413
-    assert "error" not in response.text  # other paths keep their own error shape
+    # Each family refuses in its own shape: a page for the web, Better Auth's for /api/auth.
+    page = await client.post("/healthz", content=b"x" * (MB + 1))
+    assert page.status_code == 413
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Request body too large" in page.text
+    auth = await client.post("/api/auth/sign-in/email", content=b"x" * (MB + 1))
+    assert auth.status_code == 413
+    assert auth.json() == {
+        "message": "Request body too large (at most 1048576 bytes)",
+        "code": "PAYLOAD_TOO_LARGE",
+    }
 
 
 PREFLIGHT = {
@@ -73,6 +81,21 @@ async def test_cors_preflight_from_an_allowed_origin(
     assert response.headers["access-control-allow-credentials"] == "true"
     assert "PUT" in response.headers["access-control-allow-methods"]
     assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+async def test_cors_preflight_allows_the_conditional_and_idempotency_headers(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    asked = "authorization, content-type, if-match, if-none-match, idempotency-key"
+    response = await client.options(
+        alice.tasks_url("x"),
+        headers={"Origin": ORIGIN, **PREFLIGHT, "Access-Control-Request-Headers": asked},
+    )
+    assert response.status_code == 200
+    allowed = {
+        h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
+    }
+    assert set(asked.split(", ")) <= allowed
 
 
 async def test_cors_preflight_from_another_origin_is_refused(
@@ -94,7 +117,7 @@ async def test_cors_answers_expose_the_rate_limit_headers(
         h.strip().lower() for h in allowed.headers["access-control-expose-headers"].split(",")
     }
     assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= exposed
-    assert {"retry-after", "set-auth-token"} <= exposed
+    assert {"retry-after", "set-auth-token", "etag", "idempotent-replayed"} <= exposed
     other = await client.get(
         alice.tasks_url(), headers=alice.auth | {"Origin": "https://evil.example"}
     )
@@ -111,6 +134,35 @@ async def test_unknown_paths_and_methods_answer_in_the_envelope(
     assert_error(await client.get("/api/nothing/here", headers=alice.auth), 404, "NOT_FOUND")
     response = await client.post(alice.tasks_url("x"), headers=alice.auth)
     assert_error(response, 405, "METHOD_NOT_ALLOWED")
+
+
+TASK = "/tasks/00000000-0000-0000-0000-000000000001"
+ALLOWED = {
+    "/tasks": "GET, OPTIONS, POST",
+    TASK: "DELETE, GET, OPTIONS, PUT",
+    TASK + "/complete": "OPTIONS, PATCH",
+    "/import": "OPTIONS, POST",
+    "/export": "GET, OPTIONS",
+}
+
+
+@pytest.mark.parametrize(("suffix", "allow"), ALLOWED.items())
+async def test_405_and_options_list_every_method_the_path_allows(
+    client: httpx.AsyncClient, alice: User, suffix: str, allow: str
+) -> None:
+    url = f"/api/{alice.id}{suffix}"
+    refused = "PATCH" if "PATCH" not in allow else "POST"
+    response = await client.request(refused, url, headers=alice.auth)
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["allow"] == allow
+    options = await client.options(url)
+    assert options.status_code == 204
+    assert options.content == b""
+    assert options.headers["allow"] == allow
+    # A plain OPTIONS from an allowed origin (not a preflight) gets CORS headers as well.
+    from_app = await client.options(url, headers={"Origin": ORIGIN})
+    assert from_app.status_code == 204
+    assert from_app.headers["access-control-allow-origin"] == ORIGIN
 
 
 async def test_server_errors_are_500_without_details(
@@ -140,13 +192,13 @@ LIST, ONE = "/api/{user_id}/tasks", "/api/{user_id}/tasks/{task_id}"
 ANY = {"400", "401", "403", "413", "429", "500"}  # every route can answer these
 ROUTES = {
     (LIST, "get"): ANY | {"200"},
-    (LIST, "post"): ANY | {"201"},
-    (ONE, "get"): ANY | {"200", "404"},
-    (ONE, "put"): ANY | {"200", "404"},
-    (ONE, "delete"): ANY | {"204", "404"},
-    (ONE + "/complete", "patch"): ANY | {"200", "404"},
+    (LIST, "post"): ANY | {"201", "409", "422"},
+    (ONE, "get"): ANY | {"200", "304", "404"},
+    (ONE, "put"): ANY | {"200", "404", "412"},
+    (ONE, "delete"): ANY | {"204", "404", "412"},
+    (ONE + "/complete", "patch"): ANY | {"200", "404", "412"},
     ("/api/{user_id}/export", "get"): ANY | {"200"},
-    ("/api/{user_id}/import", "post"): ANY | {"201"},
+    ("/api/{user_id}/import", "post"): ANY | {"201", "409", "422"},
 }
 
 
@@ -174,9 +226,24 @@ async def test_openapi_states_every_route_and_its_codes(client: httpx.AsyncClien
         assert parameters["user_id"]["schema"]["format"] == "uuid"
         if "{task_id}" in path:
             assert parameters["task_id"]["schema"]["format"] == "uuid"
-    assert "422" not in json.dumps(
-        {path: ops for path, ops in paths.items() if path.startswith("/api/{user_id}")}
-    )
+    assert "HTTPValidationError" not in json.dumps(document)  # FastAPI's 422s are gone
+    for path, method in ((LIST, "post"), ("/api/{user_id}/import", "post")):
+        operation = paths[path][method]
+        key = {p["name"]: p for p in operation["parameters"]}["Idempotency-Key"]
+        assert (key["in"], key["required"]) == ("header", False)
+        assert key["schema"]["maxLength"] == 255
+        assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
+    for (path, method), codes in ROUTES.items():
+        operation = paths[path][method]
+        names = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        writes_one = path.startswith(ONE) and method != "get"
+        assert ("If-Match" in names) is writes_one, (path, method)
+        assert ("If-None-Match" in names) is ((path, method) == (ONE, "get")), (path, method)
+        one_task = [code for code in ("200", "201", "304") if code in codes]
+        if path.startswith(ONE) or (path, method) == (LIST, "post"):
+            for code in one_task:
+                assert "ETag" in operation["responses"][code]["headers"], (path, method, code)
+    assert "ETag" not in paths[LIST]["get"]["responses"]["200"]["headers"]
     listing = {p["name"]: p["schema"] for p in paths[LIST]["get"]["parameters"]}
     assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (
         service.LIMIT_MIN,

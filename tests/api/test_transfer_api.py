@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from todo.db import Database
 
@@ -147,3 +148,75 @@ async def test_an_import_may_be_larger_than_other_bodies_up_to_its_own_limit(
     listing = await client.get(alice.tasks_url(), headers=alice.auth)
     assert_success(listing, 200)
     assert listing.json()["meta"]["total"] == 100  # only the first import's tasks
+
+
+EXTREME_TIMESTAMPS = [
+    "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+    "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+    "0001-01-01T00:00:00Z",  # year 1 itself: no room left to show it in a zone west of UTC
+    "9999-12-31T12:00:00Z",
+]
+
+
+@pytest.mark.parametrize("moment", EXTREME_TIMESTAMPS)
+async def test_an_import_with_a_timestamp_out_of_range_is_refused_and_breaks_nothing(
+    client: httpx.AsyncClient, db: Database, alice: User, moment: str
+) -> None:
+    await make_task(db, alice.id, "kept")
+    for column in ("created_at", "updated_at", "archived_at"):
+        body = json.dumps([{"title": "x", column: moment}])
+        refused = await client.post(
+            f"/api/{alice.id}/import",
+            content=body,
+            headers={**alice.auth, "Content-Type": "application/json"},
+        )
+        error = assert_error(refused, 400, "VALIDATION_ERROR")
+        assert f"row 1, field {column}: must lie between" in error["message"]
+        csv_body = f"title,{column}\r\nx,{moment}\r\n"
+        refused = await client.post(
+            f"/api/{alice.id}/import",
+            content=csv_body,
+            headers={**alice.auth, "Content-Type": "text/csv"},
+        )
+        assert_error(refused, 400, "VALIDATION_ERROR")
+    # The user's list, export and pages still work, with nothing imported.
+    assert [task[0] for task in await _tasks(client, alice)] == ["kept"]
+    assert (await client.get(_export_url(alice), headers=alice.auth)).status_code == 200
+
+
+async def test_timestamps_at_the_edges_of_the_range_round_trip(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    edges = [{"title": "oldest", "created_at": "0001-01-02T00:00:00Z"}]
+    edges.append({"title": "newest", "created_at": "9999-12-30T23:59:59.999999+00:00"})
+    imported = await client.post(
+        f"/api/{alice.id}/import",
+        content=json.dumps(edges),
+        headers={**alice.auth, "Content-Type": "application/json"},
+    )
+    assert assert_success(imported, 201) == {"created": 2, "archived": 0}
+    listed = assert_success(await client.get(alice.tasks_url(), headers=alice.auth), 200)
+    assert sorted(task["created_at"][:4] for task in listed) == ["0001", "9999"]
+    assert (await client.get(_export_url(alice), headers=alice.auth)).status_code == 200
+    assert (await client.get(_export_url(alice, "csv"), headers=alice.auth)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("csv_body", "expected"),
+    [
+        ("title,description\r\nx," + "y" * 131_073 + "\r\n", "field larger than field limit"),
+        ("title\r\nnul\x00here\r\n", "NUL character"),
+    ],
+    ids=["a field over the csv module's limit", "a NUL byte"],
+)
+async def test_a_csv_the_reader_cannot_read_is_refused(
+    client: httpx.AsyncClient, alice: User, csv_body: str, expected: str
+) -> None:
+    refused = await client.post(
+        f"/api/{alice.id}/import",
+        content=csv_body.encode(),
+        headers={**alice.auth, "Content-Type": "text/csv"},
+    )
+    error = assert_error(refused, 400, "VALIDATION_ERROR")
+    assert expected in json.dumps(error)
+    assert await _tasks(client, alice) == []

@@ -101,6 +101,8 @@ async def test_account_events_are_audited(site: Site, audit: Audit) -> None:
         ("auth.session", "failure"),
     ]
     lines = audit.lines
+    assert {line["client"] for line in lines} == {"203.0.113.9"}
+    assert len({line["request_id"] for line in lines}) == len(lines)  # one request each
     assert lines[0]["user_id"] == me["id"]
     assert lines[1]["reason"] == "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"
     assert lines[2]["reason"] == "INVALID_EMAIL_OR_PASSWORD"
@@ -213,11 +215,14 @@ EMAIL_SHAPED = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
 def _assert_well_formed(lines: list[dict[str, Any]], *, secrets: list[str]) -> None:
-    """Every line has the audit fields, and holds no raw email address and none of `secrets`."""
+    """Every line has the audit fields (the request's id and client address among them), and
+    holds no raw email address and none of `secrets`."""
     assert lines
     for line in lines:
         assert {"time", "event", "outcome", "request_id", "client"} <= set(line)
         assert line["time"].endswith("Z")
+        assert line["request_id"]
+        assert line["client"]
         text = json.dumps(line)
         assert not EMAIL_SHAPED.search(text), text
         for secret in secrets:

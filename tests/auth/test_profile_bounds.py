@@ -100,9 +100,9 @@ async def test_a_huge_callback_url_never_becomes_a_location_header(
     await _signed_up(client, "back@example.com")
     huge = "/" + "a" * 100_000
     signing_in = await sign_in(client, "back@example.com", callbackURL=huge)
-    link = await client.get(  # (httpx itself refuses URLs past 64 KB)
+    link = await client.get(  # (a query string past 8 KB is the edge's 414)
         "/api/auth/reset-password/some-token",
-        params={"callbackURL": huge[:10_000]},
+        params={"callbackURL": huge[:4000]},
         follow_redirects=False,
     )
     longest = await sign_in(client, "back@example.com", callbackURL="/" + "a" * 2047)

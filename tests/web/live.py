@@ -34,15 +34,14 @@ class LiveServer:
     def __init__(self, database_url: str, **overrides: Any) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            database_url=database_url,
-            better_auth_secret=SECRET,  # type: ignore[arg-type]
-            better_auth_url=self.url,
-            db_pool_size=2,
-            db_max_overflow=4,
-            **overrides,
-        )
+        values: dict[str, Any] = {
+            "database_url": database_url,
+            "better_auth_secret": SECRET,
+            "better_auth_url": self.url,
+            "db_pool_size": 2,
+            "db_max_overflow": 4,
+        }
+        self.settings = Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
         self.app = create_app(self.settings, database_url=database_url)
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
@@ -106,7 +108,7 @@ async def test_the_batch_applies_changes_in_order(database_url: str, db: Databas
         {"op": "update", "id": first, "title": "first, renamed"},
         {"op": "update", "id": second, "completed": True},
         {"op": "update", "id": str(uuid4()), "completed": True},  # unknown: reported, skipped
-        {"op": "create", "id": first, "title": "resent"},  # a resend changes nothing
+        {"op": "create", "id": first, "title": "taken"},  # an id in use: refused, not created
         {"op": "create", "id": str(uuid4()), "title": "   "},  # blank: refused
     ]
     headers = visitor.headers(**{"x-csrf-token": visitor.csrf, "accept": "application/json"})
@@ -116,8 +118,36 @@ async def test_the_batch_applies_changes_in_order(database_url: str, db: Databas
     body = response.json()
     assert body["counts"] == {"total": 2, "completed": 1, "active": 1}
     codes = [error and error["code"] for error in body["errors"]]
-    assert codes == [None, None, None, None, "NOT_FOUND", None, "VALIDATION_ERROR"]
+    assert codes == [None, None, None, None, "NOT_FOUND", "CONFLICT", "VALIDATION_ERROR"]
     assert await titles(db, visitor.user_id) == ["first, renamed", "second"]
+
+
+async def test_a_create_that_reuses_a_tasks_id_is_reported_and_creates_nothing(
+    database_url: str, db: Database
+) -> None:
+    visitor = await sign_in(db, "alice@example.com")
+    other = await sign_in(db, "bob@example.com")
+    mine = await make_task(db, visitor.user_id, "mine")
+    theirs = await make_task(db, other.user_id, "theirs")
+    ops = [
+        {"op": "create", "change_id": str(uuid4()), "id": str(mine["id"]), "title": "again"},
+        {"op": "create", "change_id": str(uuid4()), "id": str(theirs["id"]), "title": "hijack"},
+        {"op": "create", "change_id": str(uuid4()), "id": str(uuid4()), "title": "fresh"},
+    ]
+    headers = visitor.headers(**{"x-csrf-token": visitor.csrf, "accept": "application/json"})
+    async with running(database_url) as app, client(app) as http:
+        response = await http.post("/tasks/batch", json={"ops": ops}, headers=headers)
+    assert response.status_code == 200
+    body = response.json()
+    first, second, third = body["errors"]
+    for error in (first, second):
+        assert error["code"] == "CONFLICT"
+        assert "already exists" in error["message"]
+        assert "nothing was created" in error["message"]
+    assert third is None
+    assert body["counts"]["total"] == 2
+    assert await titles(db, visitor.user_id) == ["mine", "fresh"]
+    assert await titles(db, other.user_id) == ["theirs"]
 
 
 async def test_a_change_is_applied_once_however_often_it_arrives(
@@ -260,3 +290,31 @@ async def test_a_mistyped_address_gets_a_page_and_the_api_keeps_json(database_ur
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert api.status_code == script.status_code == 404
     assert api.headers["content-type"] == script.headers["content-type"] == "application/json"
+
+
+def _cursor(value: object, row_id: object) -> str:
+    raw = json.dumps([value, str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "value"),
+    [
+        ("created_at", "0001-01-01T00:00:00+14:00"),
+        ("created_at", "9999-12-31T23:59:59-14:00"),
+        ("updated_at", "not a time"),
+        ("title", "nul\u0000byte"),
+        ("title", "lone \ud800 surrogate"),
+        ("title", ["not", "text"]),
+    ],
+)
+async def test_a_forged_after_cursor_starts_the_list_at_the_top(
+    database_url: str, db: Database, sort: str, value: object
+) -> None:
+    visitor = await sign_in(db, "alice@example.com")
+    await make_task(db, visitor.user_id, "first")
+    after = _cursor(value, uuid4())
+    async with running(database_url) as app, client(app) as http:
+        response = await http.get(f"/?sort={sort}&after={after}", headers=visitor.headers())
+    assert response.status_code == 200
+    assert "first" in response.text

@@ -23,6 +23,7 @@ from todo.auth import cookies
 from todo.auth.credentials import Verifier
 from todo.config import Settings
 from todo.db import Database, Transaction
+from todo.edge import middleware as edge
 from todo.errors import InvalidParameter, Unauthorized, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -105,28 +106,43 @@ async def request_transaction(caller: CurrentUser) -> AsyncIterator[Transaction]
 TxDep = Annotated[Transaction, Depends(request_transaction, scope="function")]
 
 
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
+_DECLARED: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _declared_query(route: Any) -> frozenset[str]:
+    names = _DECLARED.get(id(route))
+    if names is None:
+        names = _DECLARED[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+async def known_query(request: Request, _: TxDep) -> None:
+    """Refuse query parameters the route does not declare (a typo such as `complete=true`
+    would otherwise be ignored silently). Checked after the credential, like any parameter."""
+    unknown = set(request.query_params) - _declared_query(request.scope["route"])
+    if unknown:
+        details = {name: ["is not a parameter of this route"] for name in sorted(unknown)}
+        raise InvalidParameter("Unknown query parameters", details=details)
 
 
 def json_body(model: type[M]) -> Callable[..., Awaitable[M]]:
     """A dependency that reads the body as `model`: JSON only, anything else VALIDATION_ERROR.
 
-    It runs inside the request's transaction (it depends on it), so a request with a bad body
+    The edge has received and decoded the body before the route ran (todo.edge.middleware).
+    This runs inside the request's transaction (it depends on it), so a request with a bad body
     has had its credential checked and is counted like any other. Fields the model does not
     know are ignored."""
 
     async def parse(request: Request, _: TxDep) -> M:
-        if not _is_json(request.headers.get("content-type", "")):
-            raise ValidationFailed(
-                "The body must be JSON",
-                details={"body": ["send Content-Type: application/json and a JSON object"]},
-            )
         try:
-            return model.model_validate_json(await request.body())
+            return model.model_validate(edge.json_of(request))
         except ValidationError as error:
             raise ValidationFailed(
                 "Invalid request body", details=field_messages(error.errors())

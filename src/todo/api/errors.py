@@ -1,10 +1,13 @@
-"""The one place that renders errors of the task API as its error envelope.
+"""The error handlers of the application: every error becomes an answer in the shape of the
+route family it was meant for (`todo.edge.family`).
 
-Handlers are registered app-wide (Starlette keeps one per exception class) but shape only the
-task API's answers: other paths (`/api/auth`, the web pages) keep the handler that was
-registered before `install`, or else the framework's default (for DomainError, which has none,
-the envelope). A DomainError subclass may still get a handler of its own: Starlette picks the
-closest class, so the accounts' errors can keep Better Auth's shape.
+Domain errors and unexpected exceptions are rendered by family everywhere. The framework's own
+refusals (FastAPI's parameter validation, Starlette's HTTPException such as 404 and 405) are
+rendered as the task API's envelope on the task API's paths; elsewhere they keep the handler
+registered before `install` (the web pages' HTML 404), or the framework's default.
+
+A 405 lists in `Allow` every method the path serves; the same list answers `OPTIONS` (204),
+which reaches the app as a 405 because no route declares it.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from fastapi.exception_handlers import (
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
+from starlette.routing import Match
 
 from todo.api import envelope
-from todo.errors import DomainError, InvalidParameter, RateLimited, ValidationFailed
+from todo.edge import family
+from todo.errors import DomainError, InvalidParameter, ValidationFailed
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 AnyHandler = Callable[[Request, Any], Response | Awaitable[Response]]
@@ -42,23 +47,7 @@ _HTTP_CODES = {
 
 def is_api_request(request: Request) -> bool:
     """Whether the request is the task API's (under /api/, but not the accounts' /api/auth)."""
-    path: str = request.scope["path"]
-    return path.startswith("/api/") and not path.startswith("/api/auth/")
-
-
-def _caller_headers(request: Request) -> dict[str, str]:
-    caller = getattr(request.state, "caller", None)
-    return dict(caller.headers()) if caller is not None else {}
-
-
-async def render_domain_error(request: Request, error: DomainError) -> Response:
-    """A DomainError as the envelope, with the caller's rate-limit headers."""
-    headers = _caller_headers(request)
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(error.retry_after)
-    return envelope.failure(
-        error.status, error.code, error.message, details=error.details, headers=headers
-    )
+    return family.family_of(request.scope["path"]) is family.Family.API
 
 
 def field_messages(problems: Iterable[Mapping[str, Any]], *, skip: int = 0) -> dict[str, list[str]]:
@@ -82,23 +71,47 @@ def as_domain_error(error: RequestValidationError) -> DomainError:
     return InvalidParameter("Invalid request parameters", details=details)
 
 
+async def _domain_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)
+    return family.render(request, error)
+
+
 async def _validation_error(request: Request, error: RequestValidationError) -> Response:
-    return await render_domain_error(request, as_domain_error(error))
+    return family.render(request, as_domain_error(error))
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """`Allow` for the request's path: every method some route serves there, and OPTIONS.
+    (Starlette's 405 names only the methods of the first route whose path matched.) The
+    router is asked for each method, so routes of included routers count too."""
+    routes = request.app.router.routes
+    allowed = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    }
+    return ", ".join(sorted(allowed | {"OPTIONS"}))
 
 
 async def _http_error(request: Request, error: HTTPException) -> Response:
     code = _HTTP_CODES.get(error.status_code, "ERROR")
-    headers = {**_caller_headers(request), **(error.headers or {})}
+    caller = getattr(request.state, "caller", None)
+    headers = {**(caller.headers() if caller is not None else {}), **(error.headers or {})}
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if request.method == "OPTIONS":  # what may I do here? (CORS preflights never get here)
+            return envelope.empty(headers=headers)
     return envelope.failure(error.status_code, code, str(error.detail), headers=headers)
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:
-    # No details leave the server; Starlette re-raises the error afterwards for the server log.
-    return envelope.failure(500, "INTERNAL_ERROR", "Something went wrong on our side")
-
-
-async def _plain_internal_error(request: Request, error: Exception) -> Response:
-    return PlainTextResponse("Internal Server Error", status_code=500)
+    # No details leave the server; the edge's barrier logs the error with the request id.
+    return family.render(request, family.InternalError())
 
 
 def _for_api(app: FastAPI, kind: type[Exception], render: Handler, default: Handler) -> None:
@@ -115,9 +128,9 @@ def _for_api(app: FastAPI, kind: type[Exception], render: Handler, default: Hand
 
 
 def install(app: FastAPI) -> None:
-    """Register the task API's error handlers on `app`."""
-    _for_api(app, DomainError, render_domain_error, render_domain_error)
+    """Register the error handlers on `app`."""
+    app.add_exception_handler(DomainError, _domain_error)
+    # Starlette hands the Exception handler to its outermost middleware: unhandled errors.
+    app.add_exception_handler(Exception, _internal_error)
     _for_api(app, RequestValidationError, _validation_error, request_validation_exception_handler)
     _for_api(app, HTTPException, _http_error, http_exception_handler)
-    # Starlette hands the Exception handler to its outermost middleware: unhandled errors.
-    _for_api(app, Exception, _internal_error, _plain_internal_error)

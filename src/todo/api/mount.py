@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from todo.api import errors, openapi, ratelimit, repository
+from todo.api import deps, errors, openapi, ratelimit, repository
 from todo.api.deps import ApiState
-from todo.api.middleware import BodyLimit
 from todo.auth.credentials import KeyLoader, PublicKeys, Verifier
 from todo.config import Settings
 from todo.db import Database
@@ -20,8 +19,18 @@ EXPOSED_HEADERS = [
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
     "Retry-After",
+    "ETag",
+    "Idempotent-Replayed",
     "set-auth-token",
     "set-auth-jwt",
+]
+# What a browser script may send cross-origin (beyond the CORS-safelisted headers).
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
 ]
 
 
@@ -48,26 +57,19 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         windows=ratelimit.windows(settings),
         sweeper=ratelimit.CounterSweeper(),
     )
-    app.include_router(tasks_api.router)
-    app.include_router(transfer_api.router)
+    strict = [Depends(deps.known_query)]
+    app.include_router(tasks_api.router, dependencies=strict)
+    app.include_router(transfer_api.router, dependencies=strict)
     errors.install(app)
-    # Added last = outermost: CORS headers reach every answer, a 413 included.
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.max_body_bytes,
-        # Imports carry a whole account's tasks (the web form's file too).
-        larger={
-            transfer_api.IMPORT_PATH: settings.import_max_bytes,
-            "/account/import": settings.import_max_bytes,
-        },
-    )
+    # Added last = outermost: CORS headers reach every answer, the edge's refusals included.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=Settings.split(settings.cors_origins),
         allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
-    openapi.install(app, prefix="/api/{user_id}/", bodies=tasks_api.BODY_MODELS)
+    bodies = (*tasks_api.BODY_MODELS, *transfer_api.BODY_MODELS)
+    openapi.install(app, prefix="/api/{user_id}/", bodies=bodies)

@@ -1,10 +1,14 @@
-"""SQL for backups: the tables, their row counts and data checksums, a shared snapshot."""
+"""SQL for backups: the tables, their row counts and data checksums, a shared snapshot; and
+what the recovery drills ask of a server (restore points, WAL switches, task states)."""
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from psycopg import sql
 
-from todo.db import Transaction
+from todo.db import Row, Transaction
 
 # A table's checksum: every row's text (in a fixed time zone and date style) hashed with md5,
 # combined by a sum and an xor of two slices of the hashes. Order-independent, so it needs no
@@ -77,3 +81,48 @@ async def ensure_runtime_role(tx: Transaction) -> None:
     """The runtime role the dump's grants and policies name (roles are not in a dump)."""
     await tx.execute(RUNTIME_ROLE_SQL)
     await tx.execute("GRANT todo_app TO CURRENT_USER")
+
+
+# --- the recovery drills (todo.backup.pitr, todo.backup.crash) ---
+
+
+async def server_version(tx: Transaction) -> str:
+    """The server's version string (`18.4`)."""
+    return str(await tx.fetch_value("SHOW server_version"))
+
+
+async def mark_restore_point(tx: Transaction, name: str) -> Row:
+    """Write a named restore point into the WAL now: {lsn, at} (at: the server's clock)."""
+    row = await tx.fetch_one(
+        "SELECT pg_create_restore_point(%s)::text AS lsn, clock_timestamp() AS at", (name,)
+    )
+    assert row is not None
+    return row
+
+
+async def switch_wal(tx: Transaction) -> str:
+    """Close the current WAL segment so that it is archived; the segment's file name."""
+    return str(await tx.fetch_value("SELECT pg_walfile_name(pg_switch_wal())"))
+
+
+async def last_replayed_commit(tx: Transaction) -> Any:
+    """When the last transaction replayed by recovery committed (None without recovery)."""
+    return await tx.fetch_value("SELECT pg_last_xact_replay_timestamp()")
+
+
+async def task_states(tx: Transaction) -> dict[UUID, bool]:
+    """Every task's id and whether it is completed (read as the owner)."""
+    rows = await tx.fetch_all("SELECT id, completed FROM tasks")
+    return {row["id"]: row["completed"] for row in rows}
+
+
+async def tasks_titled(tx: Transaction, prefix: str) -> dict[str, list[tuple[UUID, bool]]]:
+    """Every task whose title starts with `prefix`: title -> [(id, completed), ...]."""
+    rows = await tx.fetch_all(
+        "SELECT id, title, completed FROM tasks WHERE starts_with(title, %s) ORDER BY title",
+        (prefix,),
+    )
+    found: dict[str, list[tuple[UUID, bool]]] = {}
+    for row in rows:
+        found.setdefault(row["title"], []).append((row["id"], row["completed"]))
+    return found

@@ -215,5 +215,5 @@ async def truncate_user_data(tx: Transaction) -> None:
     """
     await tx.execute(
         "TRUNCATE users, accounts, sessions, verifications, tasks, tasks_archive, "
-        "user_preferences, applied_changes"
+        "user_preferences, applied_changes, idempotency_keys"
     )

@@ -4,6 +4,9 @@ Each handler parses its input, calls one service function inside the request's t
 (`TxDep`) and shapes the envelope. Reading one task goes through `OwnTask` ("the caller's task
 or 404"); writes are one statement scoped by id and user, whose miss the service reports as the
 same 404, so no write pays for a separate read.
+
+Every answer that carries one task has its `ETag` (the version its statement returned, no
+extra query); writes honour If-Match (412 when stale) and reading one task If-None-Match (304).
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from todo.api import envelope
+from todo.api import conditions, envelope
+from todo.api.caller import Caller
+from todo.api.conditions import IfMatch, IfNoneMatch
 from todo.api.deps import CurrentUser, TxDep, json_body, json_body_doc
 from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
+from todo.idempotency import api as idempotency
 from todo.tasks import service
 from todo.tasks.models import TaskCreate, TaskPublic, TaskUpdate
 from todo.tasks.repository import ListOptions, SortField, SortOrder
@@ -69,6 +75,18 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: error_doc("NOT_FOUND: no such task among yours"),
 }
+_STALE: dict[int | str, dict[str, Any]] = {
+    412: error_doc(
+        "PRECONDITION_FAILED: the task no longer has the ETag named in If-Match; nothing changed"
+    ),
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The task's version (strong, opaque): send it back in If-Match to change "
+        "the task only if nobody else has since, or in If-None-Match to skip an unchanged read.",
+        "schema": {"type": "string"},
+    }
+}
 _BAD_BODY: dict[int | str, dict[str, Any]] = {
     400: error_doc(
         "VALIDATION_ERROR: the body is not valid JSON or breaks a rule (`details` maps each "
@@ -77,8 +95,9 @@ _BAD_BODY: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _ok(description: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": description, "headers": RATE_HEADERS}}
+def _ok(description: str, *, one_task: bool = True) -> dict[int | str, dict[str, Any]]:
+    headers = {**RATE_HEADERS, **ETAG_HEADER} if one_task else RATE_HEADERS
+    return {200: {"description": description, "headers": headers}}
 
 
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=COMMON_RESPONSES)
@@ -97,19 +116,24 @@ TaskChange = Annotated[TaskUpdate, Depends(json_body(TaskUpdate))]
 
 
 def public(row: Row) -> dict[str, Any]:
-    """A task row as the API shows it, timestamps in UTC."""
-    return {
-        **row,
-        "created_at": row["created_at"].astimezone(UTC),
-        "updated_at": row["updated_at"].astimezone(UTC),
-    }
+    """A task row as the API shows it, timestamps in UTC (its version goes in the ETag)."""
+    shown = {name: value for name, value in row.items() if name != "version"}
+    shown["created_at"] = row["created_at"].astimezone(UTC)
+    shown["updated_at"] = row["updated_at"].astimezone(UTC)
+    return shown
+
+
+def one_task(caller: Caller, row: Row, *, status: int = 200) -> Response:
+    """An answer carrying one task, with its ETag."""
+    headers = {**caller.headers(), "ETag": conditions.etag(row["version"])}
+    return envelope.success(public(row), status=status, headers=headers)
 
 
 @router.get(
     "",
     summary="List your tasks",
     response_model=TaskListEnvelope,
-    responses=_ok("A page of your tasks; `meta.total` counts all that match."),
+    responses=_ok("A page of your tasks; `meta.total` counts all that match.", one_task=False),
 )
 async def list_tasks(
     caller: CurrentUser,
@@ -142,38 +166,58 @@ async def list_tasks(
     status_code=201,
     response_model=TaskEnvelope,
     responses={
-        201: {"description": "The new task (open).", "headers": RATE_HEADERS},
+        201: {
+            "description": "The new task (open).",
+            "headers": {**RATE_HEADERS, **ETAG_HEADER, **idempotency.REPLAYED_DOC},
+        },
         **_BAD_BODY,
+        **idempotency.RESPONSES,
     },
     openapi_extra=json_body_doc(TaskCreate),
 )
-async def create_task(caller: CurrentUser, tx: TxDep, new: NewTask) -> Response:
-    row = await service.create_task(tx, user_id=caller.user_id, new=new)
-    return envelope.success(public(row), status=201, headers=caller.headers())
+async def create_task(
+    caller: CurrentUser, tx: TxDep, new: NewTask, keyed: idempotency.Keyed
+) -> Response:
+    async def create() -> Response:
+        row = await service.create_task(tx, user_id=caller.user_id, new=new)
+        return one_task(caller, row, status=201)
+
+    return await idempotency.once(tx, caller, keyed, create)
 
 
 @router.get(
     "/{task_id}",
     summary="Get one of your tasks",
     response_model=TaskEnvelope,
-    responses={**_ok("The task."), **_NOT_FOUND},
+    responses={
+        **_ok("The task."),
+        304: {
+            "description": "Not Modified: the task still has an ETag named in If-None-Match.",
+            "headers": {**RATE_HEADERS, **ETAG_HEADER},
+        },
+        **_NOT_FOUND,
+    },
 )
-async def get_task(caller: CurrentUser, task: OwnTask) -> Response:
-    return envelope.success(public(task), headers=caller.headers())
+async def get_task(caller: CurrentUser, task: OwnTask, unless: IfNoneMatch) -> Response:
+    if conditions.not_modified(unless, task["version"]):
+        return conditions.not_modified_response(task["version"], headers=caller.headers())
+    return one_task(caller, task)
 
 
 @router.put(
     "/{task_id}",
     summary="Change a task (only the fields sent)",
     response_model=TaskEnvelope,
-    responses={**_ok("The changed task."), **_BAD_BODY, **_NOT_FOUND},
+    responses={**_ok("The changed task."), **_BAD_BODY, **_NOT_FOUND, **_STALE},
     openapi_extra=json_body_doc(TaskUpdate),
 )
 async def update_task(
-    caller: CurrentUser, tx: TxDep, task_id: TaskId, change: TaskChange
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, change: TaskChange, versions: IfMatch
 ) -> Response:
-    row = await service.update_task(tx, user_id=caller.user_id, task_id=task_id, change=change)
-    return envelope.success(public(row), headers=caller.headers())
+    row = await service.update_task(
+        tx, user_id=caller.user_id, task_id=task_id, change=change, versions=versions
+    )
+    return one_task(caller, row)
 
 
 @router.delete(
@@ -181,10 +225,16 @@ async def update_task(
     summary="Delete a task",
     status_code=204,
     response_class=Response,
-    responses={204: {"description": "Deleted.", "headers": RATE_HEADERS}, **_NOT_FOUND},
+    responses={
+        204: {"description": "Deleted.", "headers": RATE_HEADERS},
+        **_NOT_FOUND,
+        **_STALE,
+    },
 )
-async def delete_task(caller: CurrentUser, tx: TxDep, task_id: TaskId) -> Response:
-    await service.delete_task(tx, user_id=caller.user_id, task_id=task_id)
+async def delete_task(
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, versions: IfMatch
+) -> Response:
+    await service.delete_task(tx, user_id=caller.user_id, task_id=task_id, versions=versions)
     return envelope.empty(headers=caller.headers())
 
 
@@ -192,8 +242,10 @@ async def delete_task(caller: CurrentUser, tx: TxDep, task_id: TaskId) -> Respon
     "/{task_id}/complete",
     summary="Toggle a task between done and open",
     response_model=TaskEnvelope,
-    responses={**_ok("The task, toggled."), **_NOT_FOUND},
+    responses={**_ok("The task, toggled."), **_NOT_FOUND, **_STALE},
 )
-async def toggle_task(caller: CurrentUser, tx: TxDep, task_id: TaskId) -> Response:
-    row = await service.toggle_task(tx, user_id=caller.user_id, task_id=task_id)
-    return envelope.success(public(row), headers=caller.headers())
+async def toggle_task(
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, versions: IfMatch
+) -> Response:
+    row = await service.toggle_task(tx, user_id=caller.user_id, task_id=task_id, versions=versions)
+    return one_task(caller, row)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, StrictBool, StrictStr
+from pydantic import AfterValidator, GetJsonSchemaHandler, StrictBool, StrictStr
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 from sqlmodel import Field, SQLModel
 
 from todo import models
@@ -29,13 +31,26 @@ def _storable(value: str) -> str:
     return value
 
 
+# The published schema says what the validators enforce: no NUL anywhere and, for a title,
+# at least one character that is not whitespace.
+_NO_NUL = "^[^\\u0000]*$"
+_NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
 Title = Annotated[
     StrictStr,
-    Field(min_length=1, max_length=TITLE_MAX),
+    Field(
+        min_length=1,
+        max_length=TITLE_MAX,
+        schema_extra={"json_schema_extra": {"pattern": _NOT_BLANK}},
+    ),
     AfterValidator(_not_blank),
     AfterValidator(_storable),
 ]
-Description = Annotated[StrictStr, Field(max_length=DESCRIPTION_MAX), AfterValidator(_storable)]
+Description = Annotated[
+    StrictStr,
+    Field(max_length=DESCRIPTION_MAX, schema_extra={"json_schema_extra": {"pattern": _NO_NUL}}),
+    AfterValidator(_storable),
+]
 
 
 class TaskBase(SQLModel):
@@ -84,18 +99,26 @@ class TaskCreate(SQLModel):
     description: Description | None = None
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    # An omitted field means "unchanged"; the schema must not claim a null default is allowed.
-    schema.pop("default", None)
-
-
 class TaskUpdate(SQLModel):
-    """A partial change; only the fields that were sent are applied. `title` and `completed`
-    may be left out but not set to null; `description: null` clears the description."""
+    """A partial change; only the fields that were sent are applied (at least one of them).
+    `title` and `completed` may be left out but not set to null; `description: null` clears
+    the description."""
 
-    title: Title = Field(default=None, schema_extra={"json_schema_extra": _no_default})
+    title: Title = Field(default=None)
     description: Description | None = None
-    completed: StrictBool = Field(default=None, schema_extra={"json_schema_extra": _no_default})
+    completed: StrictBool = Field(default=None)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler.resolve_ref_schema(handler(schema))
+        # An omitted field means "unchanged": no null default to claim for the non-nullable
+        # ones; and an empty change is refused, so the schema asks for one field at least.
+        for name in ("title", "completed"):
+            json_schema["properties"][name].pop("default", None)
+        json_schema["anyOf"] = [{"required": [name]} for name in cls.model_fields]
+        return json_schema
 
 
 class TaskPublic(TaskBase):

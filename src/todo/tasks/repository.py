@@ -2,10 +2,16 @@
 
 Every statement names the user explicitly even though row-level security would hide other
 users' rows anyway: the WHERE clause is what lets the planner use the per-user indexes.
+
+Statements about one task also return its `version` (the ETag's value), and writes may be
+conditional on it (`versions`): the check is part of the UPDATE or DELETE itself, so of two
+writers holding the same version exactly one succeeds (the second, after waiting for the
+first's row lock, finds the row changed and matches nothing).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
@@ -14,6 +20,13 @@ from todo.db import Row, Transaction
 
 COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
 UPDATABLE = ("title", "description", "completed")
+
+# A row version: every UPDATE writes a new row whose xmin is its transaction's id. updated_at
+# (which every write of the task API and the web pages sets) is added because transaction ids
+# are 32 bits and start over in another cluster (a restored backup): a version seen before a
+# restore could otherwise name a different row version after it.
+VERSION = "xmin::text || '.' || (extract(epoch FROM updated_at) * 1000000)::bigint"
+_ONE = f"{COLUMNS}, {VERSION} AS version"
 
 SortField = Literal["created_at", "updated_at", "title"]
 SortOrder = Literal["asc", "desc"]
@@ -78,9 +91,9 @@ async def list_tasks(tx: Transaction, *, user_id: UUID, options: ListOptions) ->
 async def create_task(
     tx: Transaction, *, user_id: UUID, title: str, description: str | None
 ) -> Row:
-    """Pattern 3: insert and return the new row."""
+    """Pattern 3: insert and return the new row (with its version)."""
     row = await tx.fetch_one(
-        f"INSERT INTO tasks (user_id, title, description) VALUES (%s, %s, %s) RETURNING {COLUMNS}",
+        f"INSERT INTO tasks (user_id, title, description) VALUES (%s, %s, %s) RETURNING {_ONE}",
         (user_id, title, description),
     )
     assert row is not None
@@ -88,42 +101,71 @@ async def create_task(
 
 
 async def get_task(tx: Transaction, *, user_id: UUID, task_id: UUID) -> Row | None:
-    """One task of the user's, or None."""
+    """One task of the user's (with its version), or None."""
     return await tx.fetch_one(
-        f"SELECT {COLUMNS} FROM tasks WHERE id = %s AND user_id = %s", (task_id, user_id)
+        f"SELECT {_ONE} FROM tasks WHERE id = %s AND user_id = %s", (task_id, user_id)
     )
 
 
+async def task_exists(tx: Transaction, *, user_id: UUID, task_id: UUID) -> bool:
+    """Whether the user has this task (what a conditional write that matched nothing asks)."""
+    found = await tx.fetch_one(
+        "SELECT 1 AS found FROM tasks WHERE id = %s AND user_id = %s", (task_id, user_id)
+    )
+    return found is not None
+
+
+def _one_task(versions: Collection[str] | None) -> str:
+    """The WHERE clause naming one task of the user's, at one of `versions` unless None."""
+    where = "id = %(id)s AND user_id = %(user_id)s"
+    return where if versions is None else f"{where} AND {VERSION} = ANY(%(versions)s::text[])"
+
+
 async def update_task(
-    tx: Transaction, *, user_id: UUID, task_id: UUID, changes: dict[str, Any]
+    tx: Transaction,
+    *,
+    user_id: UUID,
+    task_id: UUID,
+    changes: dict[str, Any],
+    versions: Collection[str] | None = None,
 ) -> Row | None:
-    """Pattern 4: set the given fields (title, description, completed); None if no such task."""
+    """Pattern 4: set the given fields (title, description, completed); None if no such task
+    (or, given `versions`, none at one of them)."""
     unknown = set(changes) - set(UPDATABLE)
     if unknown or not changes:
         raise ValueError(f"cannot update {sorted(unknown) or 'nothing'}")
     assignments = ", ".join(f"{column} = %({column})s" for column in UPDATABLE if column in changes)
     return await tx.fetch_one(
         f"UPDATE tasks SET {assignments}, updated_at = now() "
-        f"WHERE id = %(id)s AND user_id = %(user_id)s RETURNING {COLUMNS}",
-        {**changes, "id": task_id, "user_id": user_id},
+        f"WHERE {_one_task(versions)} RETURNING {_ONE}",
+        {**changes, "id": task_id, "user_id": user_id, "versions": _listed(versions)},
     )
 
 
-async def toggle_task(tx: Transaction, *, user_id: UUID, task_id: UUID) -> Row | None:
-    """Pattern 5: flip `completed`; None if no such task."""
+async def toggle_task(
+    tx: Transaction, *, user_id: UUID, task_id: UUID, versions: Collection[str] | None = None
+) -> Row | None:
+    """Pattern 5: flip `completed`; None if no such task (at one of `versions`, if given)."""
     return await tx.fetch_one(
         "UPDATE tasks SET completed = NOT completed, updated_at = now() "
-        f"WHERE id = %s AND user_id = %s RETURNING {COLUMNS}",
-        (task_id, user_id),
+        f"WHERE {_one_task(versions)} RETURNING {_ONE}",
+        {"id": task_id, "user_id": user_id, "versions": _listed(versions)},
     )
 
 
-async def delete_task(tx: Transaction, *, user_id: UUID, task_id: UUID) -> bool:
-    """Pattern 6: delete; whether a task was deleted."""
+async def delete_task(
+    tx: Transaction, *, user_id: UUID, task_id: UUID, versions: Collection[str] | None = None
+) -> bool:
+    """Pattern 6: delete; whether a task was deleted (only at one of `versions`, if given)."""
     deleted = await tx.execute(
-        "DELETE FROM tasks WHERE id = %s AND user_id = %s", (task_id, user_id)
+        f"DELETE FROM tasks WHERE {_one_task(versions)}",
+        {"id": task_id, "user_id": user_id, "versions": _listed(versions)},
     )
     return deleted == 1
+
+
+def _listed(versions: Collection[str] | None) -> list[str] | None:
+    return None if versions is None else list(versions)
 
 
 async def count_tasks(tx: Transaction, *, user_id: UUID) -> TaskCounts:

@@ -4,14 +4,20 @@ Every function works inside the caller's transaction (`Database.transaction(user
 commits, and reports a task that is missing or belongs to someone else as the same
 `TaskNotFound`. Writes are single statements scoped by id and user (SPEC section 3, patterns 4
 to 6), so "the caller's task or 404" costs no extra query.
+
+A write may expect the task at one of some versions (`versions`, what HTTP's If-Match names;
+None: any version). The statement itself checks it; only when it then matched nothing is the
+task looked for, to tell a stale version (PreconditionFailed) from a missing task.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import NoReturn
 from uuid import UUID
 
 from todo.db import Row, Transaction
-from todo.errors import InvalidParameter, TaskNotFound, ValidationFailed
+from todo.errors import InvalidParameter, PreconditionFailed, TaskNotFound, ValidationFailed
 from todo.tasks import repository
 from todo.tasks.models import TaskCreate, TaskUpdate
 from todo.tasks.repository import ListOptions, TaskPage
@@ -23,7 +29,7 @@ SORT_ORDERS = ("asc", "desc")
 
 
 def _found(row: Row | None) -> Row:
-    """The row, or TaskNotFound: the one place a missing task becomes an error."""
+    """The row, or TaskNotFound."""
     if row is None:
         raise TaskNotFound()
     return row
@@ -63,7 +69,40 @@ async def get_task(tx: Transaction, *, user_id: UUID, task_id: UUID) -> Row:
     return _found(await repository.get_task(tx, user_id=user_id, task_id=task_id))
 
 
-async def update_task(tx: Transaction, *, user_id: UUID, task_id: UUID, change: TaskUpdate) -> Row:
+async def _missed(
+    tx: Transaction, *, user_id: UUID, task_id: UUID, versions: Collection[str] | None
+) -> NoReturn:
+    """A write matched nothing: the task has changed since (given versions), or is missing."""
+    if versions is not None and await repository.task_exists(tx, user_id=user_id, task_id=task_id):
+        raise PreconditionFailed(
+            "The task has changed since you read it; read it again",
+            details={"If-Match": ["does not match the task's current ETag"]},
+        )
+    raise TaskNotFound()
+
+
+async def _written(
+    tx: Transaction,
+    row: Row | None,
+    *,
+    user_id: UUID,
+    task_id: UUID,
+    versions: Collection[str] | None,
+) -> Row:
+    """The row a write returned; when it matched nothing, the reason as an error."""
+    if row is None:
+        await _missed(tx, user_id=user_id, task_id=task_id, versions=versions)
+    return row
+
+
+async def update_task(
+    tx: Transaction,
+    *,
+    user_id: UUID,
+    task_id: UUID,
+    change: TaskUpdate,
+    versions: Collection[str] | None = None,
+) -> Row:
     """Apply the fields that were sent; at least one of title, description, completed."""
     changes = change.model_dump(exclude_unset=True, include=set(repository.UPDATABLE))
     if not changes:
@@ -71,16 +110,23 @@ async def update_task(tx: Transaction, *, user_id: UUID, task_id: UUID, change: 
             "Nothing to update",
             details={"body": ["give at least one of title, description, completed"]},
         )
-    row = await repository.update_task(tx, user_id=user_id, task_id=task_id, changes=changes)
-    return _found(row)
+    row = await repository.update_task(
+        tx, user_id=user_id, task_id=task_id, changes=changes, versions=versions
+    )
+    return await _written(tx, row, user_id=user_id, task_id=task_id, versions=versions)
 
 
-async def toggle_task(tx: Transaction, *, user_id: UUID, task_id: UUID) -> Row:
+async def toggle_task(
+    tx: Transaction, *, user_id: UUID, task_id: UUID, versions: Collection[str] | None = None
+) -> Row:
     """Flip the task between done and open."""
-    return _found(await repository.toggle_task(tx, user_id=user_id, task_id=task_id))
+    row = await repository.toggle_task(tx, user_id=user_id, task_id=task_id, versions=versions)
+    return await _written(tx, row, user_id=user_id, task_id=task_id, versions=versions)
 
 
-async def delete_task(tx: Transaction, *, user_id: UUID, task_id: UUID) -> None:
+async def delete_task(
+    tx: Transaction, *, user_id: UUID, task_id: UUID, versions: Collection[str] | None = None
+) -> None:
     """Delete the task for good."""
-    if not await repository.delete_task(tx, user_id=user_id, task_id=task_id):
-        raise TaskNotFound()
+    if not await repository.delete_task(tx, user_id=user_id, task_id=task_id, versions=versions):
+        await _missed(tx, user_id=user_id, task_id=task_id, versions=versions)

@@ -18,9 +18,11 @@ from todo.api import envelope
 from todo.api.deps import CurrentUser, TxDep
 from todo.api.envelope import Meta
 from todo.errors import ValidationFailed
+from todo.idempotency import api as idempotency
 from todo.tasks.api import COMMON_RESPONSES, RATE_HEADERS, error_doc
-from todo.transfer import service
+from todo.transfer import formats, service
 
+BODY_MODELS = (formats.ImportDocument, formats.ImportedTask)
 IMPORT_PATH = r"/api/[^/]+/import"
 """The import's path, whose bodies may be larger (IMPORT_MAX_BYTES, see todo.api.mount)."""
 
@@ -90,25 +92,39 @@ _IMPORT_KINDS: dict[str, service.ImportKind] = {"application/json": "json", "tex
     responses={
         201: {
             "description": "How many tasks were created (and archived).",
-            "headers": RATE_HEADERS,
+            "headers": {**RATE_HEADERS, **idempotency.REPLAYED_DOC},
         },
         400: error_doc(
             "VALIDATION_ERROR: the body is not an export or CSV, or a row breaks a rule "
             "(`details` names the row and field); nothing was imported"
         ),
         413: error_doc("PAYLOAD_TOO_LARGE: a body over IMPORT_MAX_BYTES (16 MB by default)"),
+        **idempotency.RESPONSES,
     },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "object"}},
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/ImportDocument"},
+                            {
+                                "type": "array",
+                                "maxItems": formats.MAX_ROWS,
+                                "items": {"$ref": "#/components/schemas/ImportedTask"},
+                            },
+                        ]
+                    }
+                },
                 "text/csv": {"schema": {"type": "string"}},
             },
         }
     },
 )
-async def import_tasks(caller: CurrentUser, tx: TxDep, request: Request) -> Response:
+async def import_tasks(
+    caller: CurrentUser, tx: TxDep, request: Request, keyed: idempotency.Keyed
+) -> Response:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     kind = _IMPORT_KINDS.get(media_type)
     if kind is None:
@@ -117,6 +133,10 @@ async def import_tasks(caller: CurrentUser, tx: TxDep, request: Request) -> Resp
             details={"body": ["send Content-Type: application/json (an export) or text/csv"]},
         )
     raw = await request.body()
-    result = await service.import_bytes(tx, user_id=caller.user_id, raw=raw, kind=kind)
-    counts = {"created": result.created, "archived": result.archived}
-    return envelope.success(counts, status=201, headers=caller.headers())
+
+    async def import_() -> Response:
+        result = await service.import_bytes(tx, user_id=caller.user_id, raw=raw, kind=kind)
+        counts = {"created": result.created, "archived": result.archived}
+        return envelope.success(counts, status=201, headers=caller.headers())
+
+    return await idempotency.once(tx, caller, keyed, import_)

@@ -14,15 +14,17 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from todo.db import Row
 from todo.errors import ValidationFailed
+from todo.inputs import Timestamp
 from todo.tasks.models import Description, Title
 
-FORMAT, VERSION = "todo-export", 1
+FORMAT: Final = "todo-export"
+VERSION = 1
 CSV_COLUMNS = ("id", "title", "description", "completed", "created_at", "updated_at", "archived_at")
 MAX_ROWS = 10_000
 IGNORED = frozenset({"id", "user_id"})
@@ -45,9 +47,27 @@ class TaskRecord(BaseModel):
     title: Title
     description: Description | None = None
     completed: StrictBool = False
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
-    archived_at: AwareDatetime | None = None
+    created_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+    archived_at: Timestamp | None = None
+
+
+class ImportedTask(TaskRecord):
+    """A task of a JSON import as the published schema shows it: the export's `id` and
+    `user_id` may come along, and are ignored."""
+
+    id: Any = Field(default=None, description="Ignored: an imported task gets a new id.")
+    user_id: Any = Field(default=None, description="Ignored: imported tasks are yours.")
+
+
+class ImportDocument(BaseModel):
+    """A JSON import as the published schema shows it: an export document (its other members
+    are ignored). `records_from_document` is what enforces it; a test holds the two together."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["todo-export"] = FORMAT
+    tasks: list[ImportedTask] = Field(max_length=MAX_ROWS)
 
 
 def to_document(*, user_id: Any, tasks: list[Row], exported_at: datetime) -> dict[str, Any]:
@@ -115,6 +135,14 @@ def records_from_csv(text: str) -> list[TaskRecord]:
     """Validate a CSV import: header with `title`, optional description, completed, timestamps."""
     # Spreadsheets often start a UTF-8 file with a byte-order mark.
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        return _validate_csv(reader)
+    except csv.Error as error:  # a NUL byte, a field over the csv module's size limit, ...
+        line = f" (line {reader.line_num})" if reader.line_num else ""
+        raise ImportRejected(f"the CSV could not be read{line}: {error}") from None
+
+
+def _validate_csv(reader: csv.DictReader[str]) -> list[TaskRecord]:
     header = reader.fieldnames or []
     if "title" not in header:
         raise ImportRejected("the CSV needs a header line with a title column")

@@ -7,12 +7,12 @@ all or nothing because the transaction is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from todo import inputs
 from todo.db import Transaction
 from todo.errors import ValidationFailed
 from todo.transfer import formats, repository
@@ -55,19 +55,19 @@ async def import_bytes(
     """Import an uploaded file: an export (JSON) or a CSV, as UTF-8 bytes. Raises
     ValidationFailed (ImportRejected for a bad row) before writing anything."""
     try:
-        text = raw.decode("utf-8-sig")
+        if kind == "json":
+            document = inputs.json_document(raw)
+        else:
+            text = inputs.check_text(raw.decode("utf-8-sig"), "body")
     except UnicodeDecodeError:
         raise ValidationFailed(
             "The file is not UTF-8 text", details={"body": ["send UTF-8 encoded JSON or CSV"]}
         ) from None
+    except inputs.BadInput as bad:
+        details = {bad.where: [bad.message]}
+        raise ValidationFailed("The file cannot be imported", details=details) from None
     if kind == "csv":
         return await import_csv(tx, user_id=user_id, text=text)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationFailed(
-            "The file is not valid JSON", details={"body": [str(error)]}
-        ) from None
     return await import_json(tx, user_id=user_id, document=document)
 
 

@@ -5,8 +5,9 @@ answer. A change may reach the server more than once: a page that closes resends
 batch with what followed it, and the tab's next task page sends them once more (see queue.js).
 Each change carries an id of its own, and the ids applied in the last day are kept
 (`applied_changes`), so a change is applied once however often it arrives and a late copy can
-never undo a newer change. The per-user lock makes the server apply batches one at a time, in
-the order they reach it.
+never undo a newer change. A create that names the id of a task that exists already is
+therefore not a resend: it is reported as failed (CONFLICT), and nothing is created. The
+per-user lock makes the server apply batches one at a time, in the order they reach it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from todo.db import Database, Transaction
-from todo.errors import DomainError, TaskNotFound, ValidationFailed
+from todo.errors import Conflict, DomainError, TaskNotFound, ValidationFailed
 from todo.tasks import repository as task_sql
 from todo.web import repository as web_sql
 from todo.web.tasks import clean_description, clean_title
@@ -79,9 +80,11 @@ def describe(error: DomainError) -> str:
 async def _apply(tx: Transaction, user_id: UUID, op: Op) -> None:
     if isinstance(op, Create):
         title, description = clean_title(op.title), clean_description(op.description)
-        await web_sql.insert_task_with_id(
+        created = await web_sql.insert_task_with_id(
             tx, task_id=op.id, user_id=user_id, title=title, description=description
         )
+        if created is None:
+            raise Conflict("A task with this id already exists, so nothing was created")
     elif isinstance(op, Update):
         changes = op.model_dump(include={"title", "description", "completed"}, exclude_unset=True)
         if "title" in changes:

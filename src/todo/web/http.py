@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from todo.errors import DomainError, ValidationFailed
+from todo.errors import DomainError, ValidationFailed, retry_headers
 from todo.web import security, session, templating
 
 
@@ -40,16 +40,26 @@ def here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def secure(response: Response) -> Response:
+    """`response` with the pages' security headers (those it sets itself win)."""
+    for name, value in security.PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def error_response(request: Request, error: DomainError) -> Response:
     """A domain error as JSON for in-page requests, or as an error page."""
+    headers = retry_headers(error)
     if wants_json(request):
         body: dict[str, Any] = {"code": error.code, "message": error.message}
         if error.details:
             body["details"] = error.details
-        return JSONResponse({"error": body}, status_code=error.status)
+        return JSONResponse({"error": body}, status_code=error.status, headers=headers)
     found = getattr(request.state, "web_session", None)
     context = {"error": error, "session": found, "page_title": "Something went wrong"}
-    return templating.render(request, "error.html", context, status_code=error.status)
+    page = templating.render(request, "error.html", context, status_code=error.status)
+    page.headers.update(headers)
+    return page
 
 
 def _sign_in_required(request: Request, error: DomainError) -> Response:
@@ -79,8 +89,6 @@ class WebRoute(APIRoute):
             except RequestValidationError:
                 response = error_response(request, ValidationFailed("The request is not valid."))
             session.keep_cookie_current(request, response)
-            for name, value in security.PAGE_HEADERS.items():
-                response.headers.setdefault(name, value)
-            return response
+            return secure(response)
 
         return route

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Literal, get_args
 from uuid import UUID
 
+from todo import inputs
 from todo.db import Row
 from todo.tasks.repository import SortField, SortOrder
 from todo.web.repository import Cursor
@@ -59,10 +60,12 @@ def decode_cursor(token: str | None, sort: SortField) -> Cursor | None:
     if not token:
         return None
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        value, row_id = json.loads(raw)
+        value, row_id = inputs.json_document(
+            base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        )
         if sort == "title":
-            return Cursor(value=str(value), id=UUID(row_id))
-        return Cursor(value=datetime.fromisoformat(value), id=UUID(row_id))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+            return Cursor(value=inputs.check_text(str(value), "after"), id=UUID(row_id))
+        moment = inputs.bounded_timestamp(datetime.fromisoformat(value))
+        return Cursor(value=moment, id=UUID(row_id))
+    except (binascii.Error, ValueError, TypeError):  # BadInput and UnicodeDecodeError included
         return None

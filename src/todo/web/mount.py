@@ -15,7 +15,6 @@ from todo.errors import NotFound
 from todo.web import (
     account_pages,
     http,
-    security,
     settings_pages,
     task_actions,
     task_pages,
@@ -41,10 +40,7 @@ def _html_not_found(app: FastAPI) -> None:
         assert isinstance(error, HTTPException)
         wants_page = "text/html" in request.headers.get("accept", "")
         if error.status_code == 404 and wants_page and not request.url.path.startswith("/api/"):
-            response = http.error_response(request, NotFound("There is no such page."))
-            for name, value in security.PAGE_HEADERS.items():
-                response.headers.setdefault(name, value)
-            return response
+            return http.secure(http.error_response(request, NotFound("There is no such page.")))
         answer = other(request, error)
         fallback: Response = await answer if inspect.isawaitable(answer) else answer
         return fallback

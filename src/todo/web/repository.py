@@ -133,7 +133,8 @@ async def claim_changes(
 async def insert_task_with_id(
     tx: Transaction, *, task_id: UUID, user_id: UUID, title: str, description: str | None
 ) -> Row | None:
-    """Insert a task whose id the page chose; None if that id exists already (a resend).
+    """Insert a task whose id the page chose; None if a task has that id already (anyone's:
+    the unique index sees past row-level security).
 
     clock_timestamp(), not now(): several tasks added in one batch keep their order.
     """

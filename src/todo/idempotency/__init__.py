@@ -1,0 +1,1 @@
+"""Idempotency keys for the task API's creating POSTs (see todo.idempotency.service)."""
