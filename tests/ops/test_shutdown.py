@@ -48,6 +48,9 @@ def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "info",  # uvicorn says when each worker's shutdown begins
         "SHUTDOWN_DRAIN_SECONDS": str(DRAIN),
         "SHUTDOWN_TIMEOUT": str(TIMEOUT),
+        # A request held by a row lock must stay held past SHUTDOWN_TIMEOUT, not give up first.
+        "DB_LOCK_TIMEOUT": "60",
+        "DB_STATEMENT_TIMEOUT": "60",
         **extra,
     }
 

@@ -28,7 +28,7 @@ from todo import logs
 from todo.api import ratelimit, repository
 from todo.auth.credentials import Credential
 from todo.db import Database, Guard, Query, Row, Transaction
-from todo.errors import DomainError, Forbidden, RateLimited, Unauthorized
+from todo.errors import DomainError, Forbidden, RateLimited, ServiceUnavailable, Unauthorized
 
 _CLIENT_ERRORS = (DomainError, RequestValidationError, HTTPException)
 
@@ -75,6 +75,8 @@ class Caller:
                 yield tx
                 if not self.checked:
                     await tx.batch()  # a request that ran no statement is checked all the same
+        except ServiceUnavailable:
+            raise  # the database is in trouble (or the outcome unknown): counting would fail
         except _CLIENT_ERRORS:
             if not self.refused:
                 await self.count()
