@@ -22,8 +22,24 @@ from todo import migrate
 from todo.db import Database, with_database
 from todo.embedded import embedded_postgres
 
+from . import logscan
+
 PREFIX = f"todo_test_{os.getpid()}_{secrets.token_hex(3)}"
 _counter = itertools.count()
+LOG_SCAN = "tests/test_log_scan.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The log scan runs last, when every other test has logged what it logs."""
+    items.sort(key=lambda item: item.nodeid.startswith(LOG_SCAN))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[logscan.RunLogs]:
+    """Every log record of the run (all loggers, INFO and above) in one file, and the session
+    tokens the run issued; servers started as subprocesses log beside it (`process_log`)."""
+    with logscan.capturing(tmp_path_factory.mktemp("run-logs")) as run:
+        yield run
 
 
 def _admin(server_url: str) -> psycopg.Connection[tuple[object, ...]]:

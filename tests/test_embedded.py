@@ -17,6 +17,7 @@ from todo import migrate
 from todo.embedded import embedded_postgres
 
 from .helpers import free_port
+from .logscan import RunLogs
 
 
 def _server_running(data_dir: Path) -> bool:
@@ -47,12 +48,12 @@ def test_data_persists_across_restarts_and_the_server_stops(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_serve_starts_embedded_postgres_migrates_and_stops_it(
-    tmp_path: Path, stop: signal.Signals
+    tmp_path: Path, stop: signal.Signals, run_logs: RunLogs
 ) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL"}}
     env |= {"DATA_DIR": str(tmp_path), "PORT": str(port)}
-    log = tmp_path / "serve.log"
+    log = run_logs.process_log("todo-serve")  # where the run's log scan reads
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from todo.cli import main; main()", "serve"],

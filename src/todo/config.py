@@ -115,11 +115,51 @@ class Settings(BaseSettings):
         default=2, ge=2, le=100, description="argon2id iterations (OWASP minimum)."
     )
     password_hash_parallelism: int = Field(default=1, ge=1, le=64, description="argon2id lanes.")
+    password_hash_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=1024,
+        description="argon2id computations one process runs at once; more wait their turn. "
+        "Unset: the number of CPUs.",
+    )
+    password_hash_wait: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="Seconds a password check waits for its turn before the request is answered "
+        "503 with Retry-After.",
+    )
     sign_in_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins allowed per account within the window."
+        default=5,
+        ge=1,
+        description="Failed sign-ins for one account from one client address; past this many, "
+        "that address waits out SIGN_IN_FAILURE_WINDOW before its next try for the account.",
     )
     sign_in_failure_window: float = Field(
-        default=60.0, gt=0, le=86400, description="The failed sign-in window, in seconds."
+        default=60.0,
+        gt=0,
+        le=86400,
+        description="The sign-in throttling window, in seconds: the longest any throttle lasts "
+        "once the failures stop.",
+    )
+    sign_in_delay_after: int = Field(
+        default=2,
+        ge=0,
+        description="Failed sign-ins for one account from one address answered at once; each "
+        "further one makes the next try wait twice as long, from a sixtieth of the window "
+        "(1, 2, 4... seconds for a 60 s window).",
+    )
+    sign_in_address_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address, over all accounts, per window "
+        "(credential stuffing from one address).",
+    )
+    sign_in_account_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins for one account from all addresses together per window "
+        "(stuffing from many addresses); addresses the account is signed in from are exempt.",
     )
     auth_rate_limit_enabled: bool = Field(
         default=True, description="Limit /api/auth requests per client address."

@@ -32,30 +32,53 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+OpenAt = Callable[[str], httpx.AsyncClient]
+Site = Callable[..., AbstractAsyncContextManager[OpenAt]]
 Serve = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def serve(database_url: str) -> Serve:
-    """`async with serve(**settings) as client`: the app (lifespan run) and a browser-like client.
+def site(database_url: str) -> Site:
+    """`async with site(**settings) as at`: the app (lifespan run); `at(address)` opens a new
+    browser-like client whose requests come from that client address.
 
-    The client keeps cookies and sends `Origin: http://testserver` like a browser on the site;
-    `address=` sets the client address the app sees. Each `serve` is like one worker process.
-    """
+    A client keeps cookies and sends `Origin: http://testserver` like a browser on the site.
+    Each `site` is like one worker process."""
+
+    @asynccontextmanager
+    async def running(**overrides: Any) -> AsyncIterator[OpenAt]:
+        settings = make_settings(**overrides)
+        base = settings.base_url
+        app = create_app(settings, database_url=database_url)
+        opened: list[httpx.AsyncClient] = []
+
+        def at(address: str) -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=app, client=(address, 40000))
+            client = httpx.AsyncClient(transport=transport, base_url=base, headers={"origin": base})
+            opened.append(client)
+            return client
+
+        async with app.router.lifespan_context(app):
+            try:
+                yield at
+            finally:
+                for client in opened:
+                    await client.aclose()
+
+    return running
+
+
+@pytest.fixture
+def serve(site: Site) -> Serve:
+    """`async with serve(**settings) as client`: the app and one browser-like client of it
+    (`address=` sets the client address the app sees)."""
 
     @asynccontextmanager
     async def running(
         address: str = "127.0.0.1", **overrides: Any
     ) -> AsyncIterator[httpx.AsyncClient]:
-        settings = make_settings(**overrides)
-        base = settings.base_url
-        app = create_app(settings, database_url=database_url)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, client=(address, 40000))
-            async with httpx.AsyncClient(
-                transport=transport, base_url=base, headers={"origin": base}
-            ) as client:
-                yield client
+        async with site(**overrides) as at:
+            yield at(address)
 
     return running
 

@@ -15,6 +15,7 @@ import jwt
 import pytest
 
 from ..helpers import free_port
+from ..logscan import RunLogs
 from .conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +23,7 @@ SCRIPT = Path(__file__).parent / "js" / "client-flow.mjs"
 
 
 @pytest.fixture
-def server(database_url: str) -> Iterator[str]:
+def server(database_url: str, run_logs: RunLogs) -> Iterator[str]:
     """`todo.app:create_app_from_env` under uvicorn on a free port; its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -36,7 +37,9 @@ def server(database_url: str) -> Iterator[str]:
     }
     command = [sys.executable, "-m", "uvicorn", "todo.app:create_app_from_env", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    # Its log goes where the run's log scan reads (tests/test_log_scan.py).
+    with run_logs.process_log("uvicorn").open("wb") as log:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=log)
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -72,6 +72,40 @@ async def test_sign_in_from_another_site_is_refused(database_url: str) -> None:
     assert genuine.headers["location"] == "/active"
 
 
+async def test_a_name_too_long_is_said_next_to_the_field(database_url: str, db: Database) -> None:
+    too_long = "n" * 256
+    visitor = await sign_in(db, "bob@example.com")
+    async with running(database_url) as app, client(app, headers={"origin": BASE}) as http:
+        signing_up = await http.post("/sign-up", data={**FORM, "name": too_long})
+        renaming = await http.post(
+            "/account/profile",
+            data={"name": too_long, "csrf_token": visitor.csrf},
+            headers=visitor.headers(),
+        )
+    message = "Keep your name to 255 characters or fewer."
+    for refused in (signing_up, renaming):
+        assert refused.status_code == 400
+        assert message in refused.text
+        assert 'id="name-error"' in refused.text
+    async with db.owner_transaction() as tx:
+        assert await tx.fetch_value("SELECT count(*) FROM users") == 1
+        assert await tx.fetch_value("SELECT name FROM users") == "bob"
+
+
+async def test_a_throttled_sign_in_says_how_long_to_wait(database_url: str) -> None:
+    # A ten-minute window makes the first wait 10 s: no slow moment can end it early.
+    slow = {"sign_in_failure_window": 600}
+    async with running(database_url, **slow) as app, client(app, headers={"origin": BASE}) as http:
+        await http.post("/sign-up", data=FORM)
+        http.cookies.clear()
+        wrong = {"email": FORM["email"], "password": "Wrong-guess-1"}
+        refused = [await http.post("/sign-in", data=wrong) for _ in range(3)]
+    assert [response.status_code for response in refused] == [401, 401, 429]
+    assert "The email or the password is not right." in refused[0].text
+    assert "Too many attempts. Wait 10 seconds and try again." in refused[2].text
+    assert "set-cookie" not in refused[2].headers
+
+
 async def test_sign_out_needs_the_token(database_url: str, db: Database) -> None:
     visitor = await sign_in(db, "alice@example.com")
     async with running(database_url) as app, client(app) as http:

@@ -1,9 +1,10 @@
 """The caller of one API request and the request's one transaction.
 
-Checking the credential in the database (does the JWT's user still exist, is the session
-live), making the caller the transaction's row-level security identity, and counting the
-request against the rate limits are one statement (a `Guard`) sent in the same pipeline as the
-request's first statements. A request therefore costs two round trips: its statements, then
+Checking the credential in the database (does the JWT's user still exist and, when the JWT
+names its session, is that session live; is a session token's session live), making the
+caller the transaction's row-level security identity, and counting the request against the
+rate limits are one statement (a `Guard`) sent in the same pipeline as the request's first
+statements. A request therefore costs two round trips: its statements, then
 COMMIT. The guard's verdict is read before any other result is used; whatever ran beside it
 is rolled back when it refuses, and row-level security has already confined it to the rows of
 the credential's own user.
@@ -23,6 +24,7 @@ from uuid import UUID
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from todo import logs
 from todo.api import ratelimit, repository
 from todo.auth.credentials import Credential
 from todo.db import Database, Guard, Query, Row, Transaction
@@ -52,6 +54,7 @@ class Caller:
         self.usage: ratelimit.Usage | None = None
         self.checked = False  # the database has had its say on this credential
         self.refused = False  # ... and refused it (401) or the request (429): nothing to count
+        self._denial_logged = False  # a 403 is checked twice (see `count`), logged once
 
     @property
     def user_id(self) -> UUID:
@@ -91,6 +94,7 @@ class Caller:
         return repository.caller_check(
             user_id=self._credential.user_id,
             session_token_hash=self._credential.session_token_hash,
+            session_id=self._credential.session_id,
             windows=[(window.kind, window.seconds) for window in self._windows],
             slide=self._slide,
         )
@@ -99,10 +103,19 @@ class Caller:
         self.checked = True
         if not rows:
             self.refused = True
+            logs.audit("api.credential", outcome="failure", reason="No such user or live session")
             raise Unauthorized("Invalid credentials")
         self.usage = ratelimit.usage(self._windows, rows)
         if self.usage is not None and self.usage.blocked_until is not None:
             self.refused = True
             raise RateLimited("Too many requests", retry_after=self.usage.retry_after())
         if self.path_user_id is not None and rows[0]["user_id"] != self.path_user_id:
+            if not self._denial_logged:
+                self._denial_logged = True
+                logs.audit(
+                    "api.access",
+                    outcome="denied",
+                    user_id=rows[0]["user_id"],
+                    path_user_id=self.path_user_id,
+                )
             raise Forbidden("You can only access your own tasks")

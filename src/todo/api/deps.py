@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ValidationError
 
+from todo import logs
 from todo.api import ratelimit
 from todo.api.caller import Caller
 from todo.api.errors import field_messages
@@ -23,7 +24,7 @@ from todo.auth.credentials import Verifier
 from todo.config import Settings
 from todo.db import Database, Transaction
 from todo.edge import middleware as edge
-from todo.errors import InvalidParameter, ValidationFailed
+from todo.errors import InvalidParameter, Unauthorized, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,10 +68,14 @@ async def current_caller(request: Request, db: DbDep, user_id: UserIdPath) -> Ca
     """The caller, with a credential whose cryptography holds (else 401). Whether the database
     agrees is settled by the request's first round trip (see todo.api.caller)."""
     api: ApiState = request.app.state.api
-    credential = await api.verifier.authenticate(
-        authorization=request.headers.get("authorization"),
-        cookie=request.cookies.get(api.verifier.cookie_name),
-    )
+    try:
+        credential = await api.verifier.authenticate(
+            authorization=request.headers.get("authorization"),
+            cookie=request.cookies.get(api.verifier.cookie_name),
+        )
+    except Unauthorized as error:
+        logs.audit("api.credential", outcome="failure", reason=error.message)
+        raise
     caller = Caller(
         db=db,
         credential=credential,

@@ -26,6 +26,14 @@ slid AS (
     RETURNING id
 ),"""
 _CALLER_BY_USER = "SELECT id AS user_id FROM users WHERE id = %(user_id)s"
+# A JWT that names its session (`sid`) lives only as long as that session: found by primary
+# key, and its user must be the JWT's subject. (Sessions die with their user, by cascade.)
+# OFFSET 0 keeps the planner from merging the two conditions, which can make it pick the
+# index on user_id (a scan of all the user's sessions) when statistics say users have few.
+_CALLER_BY_JWT_SESSION = (
+    "SELECT user_id FROM (SELECT user_id, expires_at FROM sessions WHERE id = %(session_id)s "
+    "OFFSET 0) AS session WHERE user_id = %(user_id)s AND expires_at > now()"
+)
 
 # One statement: find the caller, make them the transaction's identity (row-level security then
 # shows only their rows, whatever the request asked for), and count the request in each
@@ -57,6 +65,15 @@ _GUARD_BY_SESSION = _GUARD.format(
     caller=_CALLER_BY_SESSION, slide=_SLIDE, identity=IDENTITY_SETTING
 )
 _GUARD_BY_USER = _GUARD.format(caller=_CALLER_BY_USER, slide="", identity=IDENTITY_SETTING)
+_GUARD_BY_JWT_SESSION = _GUARD.format(
+    caller=_CALLER_BY_JWT_SESSION, slide="", identity=IDENTITY_SETTING
+)
+
+
+def _guard(session_token_hash: bytes | None, session_id: UUID | None) -> str:
+    if session_token_hash is not None:
+        return _GUARD_BY_SESSION
+    return _GUARD_BY_JWT_SESSION if session_id is not None else _GUARD_BY_USER
 
 
 def caller_check(
@@ -65,16 +82,20 @@ def caller_check(
     session_token_hash: bytes | None,
     windows: Sequence[tuple[str, int]],
     slide: tuple[int, int] | None = None,
+    session_id: UUID | None = None,
 ) -> Query:
     """The statement that checks a credential and counts the request.
 
-    Its rows: none when the credential is dead; else one per counted window (kind, seconds)
-    with `user_id`, `key`, `hits` (this request included) and `window_started` (epoch seconds),
-    or a single row with null counters when no window is counted. `slide` is (expires_in,
-    update_age) in seconds to slide a session credential forward when due, or None not to.
+    The credential is a session token (its hash), or a JWT's user, with `session_id` when the
+    JWT names its session (then that session must be live too). Its rows: none when the
+    credential is dead; else one per counted window (kind, seconds) with `user_id`, `key`,
+    `hits` (this request included) and `window_started` (epoch seconds), or a single row with
+    null counters when no window is counted. `slide` is (expires_in, update_age) in seconds to
+    slide a session token's session forward when due, or None not to.
     """
     params = {
         "user_id": user_id,
+        "session_id": session_id,
         "token_hash": session_token_hash,
         "kinds": [kind for kind, _ in windows],
         "seconds": [seconds for _, seconds in windows],
@@ -83,7 +104,7 @@ def caller_check(
         "expires_in": slide[0] if slide else 0,
         "update_age": slide[1] if slide else 0,
     }
-    return (_GUARD_BY_SESSION if session_token_hash is not None else _GUARD_BY_USER, params)
+    return (_guard(session_token_hash, session_id), params)
 
 
 def sweep_counters(*, older_than_seconds: int, batch: int) -> Query:

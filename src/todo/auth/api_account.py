@@ -13,7 +13,13 @@ from todo.auth.deps import (
     Body,
     CallerDep,
     DbDep,
+    GivenPassword,
+    Image,
+    Name,
+    NewPassword,
+    RedirectTarget,
     SettingsDep,
+    Token,
     body,
     client_ip,
     request_body,
@@ -24,25 +30,25 @@ router = APIRouter()
 
 
 class UpdateUserBody(Body):
-    name: str | None = Field(default=None, max_length=255)
-    image: str | None = None
+    name: Name | None = None
+    image: Image | None = None
     email: Any = Field(default=None, description="Refused: the email cannot be changed here.")
 
 
 class ChangePasswordBody(Body):
-    new_password: str = Field(alias="newPassword")
-    current_password: str = Field(alias="currentPassword")
+    new_password: NewPassword = Field(alias="newPassword")
+    current_password: GivenPassword = Field(alias="currentPassword")
     revoke_other_sessions: bool = Field(default=False, alias="revokeOtherSessions")
 
 
 class RevokeSessionBody(Body):
-    token: str
+    token: Token = Field(description="A session id from list-sessions, or a session token.")
 
 
 class DeleteUserBody(Body):
-    password: str | None = None
-    token: str | None = None
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    password: GivenPassword | None = None
+    token: Token | None = None
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
 
 
 @router.post(
@@ -187,6 +193,6 @@ async def delete_user(
         raise AuthError("INVALID_TOKEN", 404)
     if data.password is None:
         service.require_fresh(settings, caller.view, code="SESSION_EXPIRED", status=400)
-    await service.delete_user(db, session=caller.view, password=data.password)
+    await service.delete_user(db, settings, session=caller.view, password=data.password)
     cookies.clear_session_cookies(response, settings)
     return {"success": True, "message": "User deleted"}

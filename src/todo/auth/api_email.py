@@ -13,9 +13,13 @@ from todo.auth import origin, recovery, service, shapes
 from todo.auth.deps import (
     Body,
     DbDep,
+    EmailField,
     MailerDep,
     MaybeCallerDep,
+    NewPassword,
+    RedirectTarget,
     SettingsDep,
+    Token,
     body,
     request_body,
 )
@@ -29,18 +33,18 @@ RESET_REQUESTED = "If this email exists in our system, check your email for the 
 
 
 class RequestResetBody(Body):
-    email: str = Field(max_length=320)
-    redirect_to: str | None = Field(default=None, alias="redirectTo")
+    email: EmailField
+    redirect_to: RedirectTarget | None = Field(default=None, alias="redirectTo")
 
 
 class ResetBody(Body):
-    new_password: str = Field(alias="newPassword")
-    token: str | None = None
+    new_password: NewPassword = Field(alias="newPassword")
+    token: Token | None = Field(default=None, description="Or in the query string (?token=).")
 
 
 class SendVerificationBody(Body):
-    email: str = Field(max_length=320)
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    email: EmailField
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
 
 
 def _redirect(settings: Settings, target: str, **params: str) -> RedirectResponse:
@@ -67,7 +71,7 @@ def _callback(settings: Settings, value: str | None, *, required: bool) -> str |
             400,
             "[query.callbackURL] Invalid input: expected string, received undefined",
         )
-    origin.check_url(settings, "callbackURL", value)
+    origin.check_url(settings, "callbackURL", value, where="query")
     return value or None
 
 

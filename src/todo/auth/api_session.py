@@ -12,9 +12,15 @@ from todo.auth.deps import (
     Body,
     CallerDep,
     DbDep,
+    EmailField,
+    GivenPassword,
+    Image,
     KeysDep,
     MailerDep,
     MaybeCallerDep,
+    Name,
+    NewPassword,
+    RedirectTarget,
     SettingsDep,
     body,
     client_ip,
@@ -26,18 +32,18 @@ router = APIRouter()
 
 
 class SignUpBody(Body):
-    name: str = Field(max_length=255)
-    email: str = Field(max_length=320)
-    password: str
-    image: str | None = None
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    name: Name
+    email: EmailField
+    password: NewPassword
+    image: Image | None = None
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
     remember_me: bool = Field(default=True, alias="rememberMe")
 
 
 class SignInBody(Body):
-    email: str = Field(max_length=320)
-    password: str
-    callback_url: str | None = Field(default=None, alias="callbackURL")
+    email: EmailField
+    password: GivenPassword
+    callback_url: RedirectTarget | None = Field(default=None, alias="callbackURL")
     remember_me: bool = Field(default=True, alias="rememberMe")
 
 
@@ -149,7 +155,8 @@ async def get_session(
         return None
     user = shapes.user(caller.view.user)
     # The JWT plugin hands a fresh JWT to every session read.
-    response.headers["set-auth-jwt"] = await keys.issue(user)
+    session_id = caller.view.session["id"]
+    response.headers["set-auth-jwt"] = await keys.issue(user, session_id=session_id)
     cookies.expose_header(response, "set-auth-jwt")
     return {"session": shapes.session(caller.view.session, caller.token), "user": user}
 
@@ -169,7 +176,8 @@ async def get_session_post() -> None:
     responses=shapes.responses(shapes.JwtOut, 401),
 )
 async def token(caller: CallerDep, keys: KeysDep) -> dict[str, str]:
-    return {"token": await keys.issue(shapes.user(caller.view.user))}
+    session_id = caller.view.session["id"]
+    return {"token": await keys.issue(shapes.user(caller.view.user), session_id=session_id)}
 
 
 @router.get(

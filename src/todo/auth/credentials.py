@@ -6,9 +6,12 @@ Accepted, each with its own algorithm allow-list so no key can stand in for anot
 - a session token, from the `better-auth.session_token` cookie (signed) or from
   `Authorization: Bearer` (signed `token.signature`, or raw as sign-in returns it).
 
-This module checks signatures and claims only. Whether the JWT's user still exists and whether
-the session is live is asked of the database by the request's own transaction (see
-`todo.api.caller`), so that costs no extra round trip.
+This module checks signatures and claims only. Whether the JWT's user still exists, whether
+the session of a session token, or of a JWT's `sid` claim, is still live is asked of the
+database by the request's own transaction (see `todo.api.caller`), so it costs no extra round
+trip. A JWT with `sid` (every one /api/auth issues) therefore dies with its session: sign-out,
+a revoked session, a password change or reset, a deleted account. An HS256 JWT from a front end
+that shares the secret carries no `sid` and holds until it expires, as before.
 """
 
 from __future__ import annotations
@@ -41,11 +44,12 @@ KeyLoader = Callable[[], Awaitable[Mapping[str, str]]]
 
 @dataclass(frozen=True)
 class Credential:
-    """A credential whose cryptography checks out. Exactly one field is set: the subject of a
-    JWT, or the storage hash of a session token."""
+    """A credential whose cryptography checks out: the subject of a JWT (and the session it
+    was issued from, if it names one), or else the storage hash of a session token."""
 
     user_id: UUID | None = None
     session_token_hash: bytes | None = None
+    session_id: UUID | None = None
 
 
 def _refused(message: str = "Invalid credentials") -> Unauthorized:
@@ -127,8 +131,8 @@ class Verifier:
         self._audience = audience
         self.cookie_name = (SECURE_COOKIE_PREFIX if secure_cookie else "") + SESSION_COOKIE
         # Clients send the same JWT for its whole life: remember the ones that verified
-        # (token -> subject, expiry, kid) and skip the signature check next time.
-        self._verified: dict[str, tuple[UUID, float, str | None]] = {}
+        # (token -> credential, expiry, kid) and skip the signature check next time.
+        self._verified: dict[str, tuple[Credential, float, str | None]] = {}
 
     async def authenticate(self, *, authorization: str | None, cookie: str | None) -> Credential:
         """Check the `Authorization` header if there is one, else the session cookie."""
@@ -159,16 +163,15 @@ class Verifier:
     async def _jwt(self, token: str) -> Credential:
         known = self._verified.get(token)
         if known is not None:
-            user_id, expires_at, kid = known
+            credential, expires_at, kid = known
             # Still unexpired, and its signing key still current (an HS256 token has no kid).
             if self._clock() < expires_at and (kid is None or await self._keys.get(kid)):
-                return Credential(user_id=user_id)
+                return credential
             del self._verified[token]
         credential, expires_at, kid = await self._verify_jwt(token)
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             del self._verified[next(iter(self._verified))]  # the oldest
-        assert credential.user_id is not None
-        self._verified[token] = (credential.user_id, expires_at, kid)
+        self._verified[token] = (credential, expires_at, kid)
         return credential
 
     async def _verify_jwt(self, token: str) -> tuple[Credential, float, str | None]:
@@ -196,12 +199,13 @@ class Verifier:
             )
             expires_at = float(claims["exp"]) + LEEWAY_SECONDS
             user_id = UUID(claims["sub"])
-        except (jwt.InvalidTokenError, ValueError, TypeError):
+            session_id = UUID(claims["sid"]) if "sid" in claims else None
+        except (jwt.InvalidTokenError, ValueError, TypeError, AttributeError):
             raise _refused() from None
         if self._clock() >= expires_at:
             raise _refused("Credentials expired")
         kid = header.get("kid") if header["alg"] == "EdDSA" else None
-        return Credential(user_id=user_id), expires_at, kid
+        return Credential(user_id=user_id, session_id=session_id), expires_at, kid
 
     async def _key_for(self, header: dict[str, Any]) -> Ed25519PublicKey | str:
         """The one key that may have signed a token with this header."""

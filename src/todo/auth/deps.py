@@ -14,9 +14,10 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from todo.auth import cookies, origin, ratelimit, service
+from todo import logs
+from todo.auth import cookies, domain, origin, passwords, ratelimit, service
 from todo.auth.errors import AuthError
 from todo.auth.jwt import KeyStore
 from todo.auth.mail import Mailer
@@ -24,6 +25,7 @@ from todo.config import Settings
 from todo.db import Database
 
 PREFIX = "/api/auth"
+MAX_TOKEN_LENGTH = 255  # session ids, session and emailed tokens are far shorter
 SIGN_IN_PATHS = {"/sign-in/email", "/sign-up/email"}  # form posts allowed, stricter CSRF
 STRICT_PATHS = SIGN_IN_PATHS | {"/change-password"}
 EMAIL_PATHS = {"/request-password-reset", "/send-verification-email"}
@@ -35,6 +37,53 @@ class Body(BaseModel):
     """A request body: unknown keys ignored, no type coercion (as Better Auth's zod schemas)."""
 
     model_config = ConfigDict(extra="ignore", strict=True, populate_by_name=False)
+
+
+# --- body fields: each says in the OpenAPI document what the server enforces ---
+# Password rules are the service's (Better Auth's codes: PASSWORD_TOO_SHORT, ...), so their
+# bounds are documented here and enforced there, before any hashing.
+
+EmailField = Annotated[
+    str,
+    Field(
+        max_length=domain.MAX_EMAIL_LENGTH,
+        description="An email address (INVALID_EMAIL otherwise).",
+        json_schema_extra={"format": "email"},
+    ),
+]
+NewPassword = Annotated[
+    str,
+    Field(
+        description=f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters with an "
+        "upper-case letter, a lower-case letter and a digit (PASSWORD_TOO_SHORT, "
+        "PASSWORD_TOO_LONG, PASSWORD_TOO_WEAK).",
+        json_schema_extra={"minLength": passwords.MIN_LENGTH, "maxLength": passwords.MAX_LENGTH},
+    ),
+]
+GivenPassword = Annotated[
+    str,
+    Field(
+        description=f"At most {passwords.MAX_LENGTH} characters: no password is longer.",
+        json_schema_extra={"maxLength": passwords.MAX_LENGTH},
+    ),
+]
+Name = Annotated[str, Field(max_length=domain.MAX_NAME_LENGTH)]
+Image = Annotated[
+    str,
+    Field(
+        max_length=domain.MAX_IMAGE_LENGTH,
+        pattern=domain.IMAGE_PATTERN,
+        description="An http(s) URL, or a data:image URL, in printable ASCII.",
+    ),
+]
+RedirectTarget = Annotated[
+    str,
+    Field(
+        max_length=origin.MAX_URL_LENGTH,
+        description="A path on this site, or a URL on a trusted origin.",
+    ),
+]
+Token = Annotated[str, Field(max_length=MAX_TOKEN_LENGTH)]
 
 
 def _settings(request: Request) -> Settings:
@@ -110,7 +159,8 @@ def body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
         settings = _settings(request)
         for field in origin.URL_FIELDS:
             origin.check_url(settings, field, data.get(field))
-        origin.check_url(settings, "callbackURL", request.query_params.get("callbackURL"))
+        callback = request.query_params.get("callbackURL")
+        origin.check_url(settings, "callbackURL", callback, where="query")
         try:
             return model.model_validate(data)
         except ValidationError as error:
@@ -146,14 +196,18 @@ async def optional_caller(
 ) -> Caller | None:
     """The caller's session if any; slides it (and re-sets the cookie) when due."""
     token = cookies.session_token_from_request(request, settings)
+    has_cookie = cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies
     if not token:
+        if has_cookie:
+            logs.audit("auth.session", outcome="failure", reason="BAD_SIGNATURE")
         return None
     # Better Auth: no sliding for a rememberMe=false browser, nor when the caller asks not to.
     refresh = cookies.wants_remembering(request, settings)
     refresh = refresh and not request.query_params.get("disableRefresh")
     view = await service.get_session(db, settings, token=token, refresh=refresh)
     if view is None:
-        if cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies:
+        logs.audit("auth.session", outcome="failure", reason="NO_LIVE_SESSION")
+        if has_cookie:
             cookies.clear_session_cookies(response, settings)
         return None
     if view.refreshed:
@@ -199,5 +253,9 @@ async def limit_by_address(request: Request, settings: SettingsDep, db: DbDep) -
 
 async def check_origin(request: Request, settings: SettingsDep) -> None:
     """Better Auth's CSRF checks on state-changing requests."""
-    sign_in_form = route_path(request) in SIGN_IN_PATHS
-    origin.check_request(request, settings, sign_in_form=sign_in_form)
+    path = route_path(request)
+    try:
+        origin.check_request(request, settings, sign_in_form=path in SIGN_IN_PATHS)
+    except AuthError as error:
+        logs.audit("auth.origin", outcome="refused", reason=error.code, path=PREFIX + path)
+        raise

@@ -57,3 +57,13 @@ class TooManyRequests(AuthError):
     def __init__(self, retry_after: int) -> None:
         super().__init__("TOO_MANY_REQUESTS", 429)
         self.retry_after = max(1, retry_after)
+
+
+class InvalidField(AuthError):
+    """400 VALIDATION_ERROR about one field of the input; `explanation` says what is wrong in
+    words a form can show next to the field."""
+
+    def __init__(self, field: str, explanation: str, *, where: str = "body") -> None:
+        super().__init__("VALIDATION_ERROR", 400, f"[{where}.{field}] {explanation}")
+        self.field = field
+        self.explanation = explanation

@@ -10,12 +10,13 @@ from pydantic import EmailStr
 from sqlmodel import Field, SQLModel
 
 from todo import models
+from todo.auth.domain import IMAGE_PATTERN, MAX_EMAIL_LENGTH, MAX_IMAGE_LENGTH, MAX_NAME_LENGTH
 
 
 class UserBase(SQLModel):
-    email: EmailStr = Field(max_length=255)
-    name: str | None = Field(default=None, max_length=255)
-    image: str | None = None
+    email: EmailStr = Field(max_length=MAX_EMAIL_LENGTH)
+    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    image: str | None = Field(default=None, max_length=MAX_IMAGE_LENGTH, regex=IMAGE_PATTERN)
 
 
 class User(UserBase, table=True):
@@ -44,8 +45,8 @@ class UserCreate(UserBase):
 
 
 class UserUpdate(SQLModel):
-    name: str | None = Field(default=None, max_length=255)
-    image: str | None = None
+    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    image: str | None = Field(default=None, max_length=MAX_IMAGE_LENGTH, regex=IMAGE_PATTERN)
 
 
 class UserPublic(UserBase):
@@ -135,7 +136,7 @@ class Jwk(SQLModel, table=True):
 
 
 class RateLimit(SQLModel, table=True):
-    """A fixed-window counter shared by every worker (sign-in lockout, request limits)."""
+    """A counter shared by every worker (sign-in throttling, request limits)."""
 
     __tablename__ = "rate_limits"
     __table_args__ = {"prefixes": ["UNLOGGED"]}

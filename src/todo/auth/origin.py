@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from todo.auth.errors import AuthError
+from todo.auth.errors import AuthError, InvalidField
 from todo.config import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+MAX_URL_LENGTH = 2048
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 URL_FIELDS = {
@@ -80,12 +81,16 @@ def is_trusted(settings: Settings, url: str, *, allow_relative: bool = True) -> 
     )
 
 
-def check_url(settings: Settings, field: str, value: object) -> None:
-    """Refuse an untrusted redirect target in `field` with Better Auth's code for it."""
+def check_url(settings: Settings, field: str, value: object, *, where: str = "body") -> None:
+    """Refuse an untrusted redirect target in `field` with Better Auth's code for it, and one
+    longer than MAX_URL_LENGTH (it would come back in a Location header)."""
     if value is None or value == "":
         return
     if not isinstance(value, str):
         raise AuthError("BAD_REQUEST", 400, f"Invalid {field}: expected a string")
+    if len(value) > MAX_URL_LENGTH:
+        message = f"Too long: at most {MAX_URL_LENGTH} characters"
+        raise InvalidField(field, message, where=where)
     if not is_trusted(settings, value):
         raise AuthError(URL_FIELDS.get(field, "INVALID_CALLBACK_URL"), 403)
 

@@ -1,15 +1,16 @@
 """Fixed-window counters in PostgreSQL, so every worker process shares the same limits.
 
-Used for the sign-in lockout (failed attempts per account) and for the per-address limits on
-/api/auth. A counter is one row of the UNLOGGED `rate_limits` table, bumped by a single upsert.
+Used for the per-address limits on /api/auth (the sign-in throttle, `todo.auth.throttle`, keeps
+its own counters in the same table). A counter is one row of the UNLOGGED `rate_limits` table,
+bumped by a single upsert.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
+from todo import logs
 from todo.auth import repository
 from todo.auth.errors import TooManyRequests
 from todo.db import Database, Transaction
@@ -27,11 +28,6 @@ class Rule:
     window: float
 
 
-def account_key(email: str) -> str:
-    """The lockout counter of an email address (hashed: the table holds no addresses)."""
-    return "sign-in:" + hashlib.sha256(email.lower().encode()).hexdigest()[:40]
-
-
 def address_key(address: str, scope: str) -> str:
     """A per-client-address counter for one scope (a path, or all of /api/auth)."""
     return f"address:{scope}:{address}"[:255]
@@ -40,9 +36,14 @@ def address_key(address: str, scope: str) -> str:
 async def hit(tx: Transaction, rule: Rule) -> int | None:
     """Count a hit; the seconds to wait if it is over the limit, else None."""
     row = await repository.hit_counter(tx, key=rule.key, window=rule.window)
+    await maybe_prune(tx)
+    return int(row["retry_after"]) if row["hits"] > rule.limit else None
+
+
+async def maybe_prune(tx: Transaction) -> None:
+    """Now and then (one call in PRUNE_ONE_IN), sweep out counters whose window ended long ago."""
     if secrets.randbelow(PRUNE_ONE_IN) == 0:
         await repository.prune_counters(tx, older_than=PRUNE_AFTER)
-    return int(row["retry_after"]) if row["hits"] > rule.limit else None
 
 
 async def enforce(db: Database, rules: list[Rule]) -> None:
@@ -51,9 +52,5 @@ async def enforce(db: Database, rules: list[Rule]) -> None:
         waits = [await hit(tx, rule) for rule in rules]
     worst = max((wait for wait in waits if wait is not None), default=None)
     if worst is not None:
+        logs.audit("auth.rate_limited", outcome="throttled", retry_after=worst)
         raise TooManyRequests(worst)
-
-
-async def reset(tx: Transaction, key: str) -> None:
-    """Forget a counter (a successful sign-in clears the account's failures)."""
-    await repository.reset_counter(tx, key=key)

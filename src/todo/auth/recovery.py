@@ -12,8 +12,9 @@ from datetime import timedelta
 from urllib.parse import quote
 from uuid import UUID
 
-from todo.auth import passwords, ratelimit, repository, tokens
-from todo.auth.domain import SessionView, normalize_email, now
+from todo import logs
+from todo.auth import passwords, repository, throttle, tokens
+from todo.auth.domain import SessionView, audited_refusals, normalize_email, now
 from todo.auth.errors import AuthError
 from todo.auth.mail import Mailer
 from todo.config import Settings
@@ -72,6 +73,7 @@ async def request_password_reset(
     email = normalize_email(email)
     async with db.transaction(None) as tx:
         user = await repository.get_user_by_email(tx, email=email)
+        logs.audit("auth.request_password_reset", outcome="accepted", email=email)
         if user is None:
             return
         lifetime = settings.reset_password_token_expires_in
@@ -109,10 +111,12 @@ async def reset_password(
             await repository.set_password_hash(tx, user_id=user["id"], password_hash=password_hash)
             await repository.delete_sessions(tx, user_id=user["id"])
             await repository.delete_verifications(tx, user_id=user["id"], identifier=RESET)
-            # Whoever reads the mailbox now holds the account: lift any sign-in lockout.
-            await ratelimit.reset(tx, ratelimit.account_key(user["email"]))
+            # Whoever reads the mailbox now holds the account: lift the account-wide throttle.
+            await repository.reset_counter(tx, key=throttle.account_key(user["email"]))
     if user is None:
+        logs.audit("auth.reset_password", outcome="failure", reason="INVALID_TOKEN")
         raise AuthError("INVALID_TOKEN")
+    logs.audit("auth.reset_password", outcome="success", user_id=user["id"])
 
 
 async def send_verification_email(
@@ -154,10 +158,12 @@ async def verify_email(db: Database, settings: Settings, *, token: str) -> Row:
         if found is not None and not found["expired"]:
             user = await repository.mark_email_verified(tx, user_id=found["user_id"])
             await repository.delete_verifications(tx, user_id=found["user_id"], identifier=VERIFY)
-    if found is None:
-        raise AuthError("INVALID_TOKEN", 401)
-    if found["expired"]:
-        raise AuthError("TOKEN_EXPIRED", 401)
-    if user is None:
-        raise AuthError("USER_NOT_FOUND", 401)
+    with audited_refusals("auth.verify_email"):
+        if found is None:
+            raise AuthError("INVALID_TOKEN", 401)
+        if found["expired"]:
+            raise AuthError("TOKEN_EXPIRED", 401)
+        if user is None:
+            raise AuthError("USER_NOT_FOUND", 401)
+    logs.audit("auth.verify_email", outcome="success", user_id=user["id"])
     return user

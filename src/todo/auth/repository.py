@@ -103,13 +103,16 @@ async def delete_user(tx: Transaction, *, user_id: UUID) -> bool:
 CREDENTIAL = "credential"
 
 
-async def get_user_with_password(tx: Transaction, *, email: str) -> Row | None:
-    """The user with this email plus `password` (their hash, or None), or None."""
+async def get_sign_in_candidate(tx: Transaction, *, email: str, address: str | None) -> Row | None:
+    """The user with this email plus `password` (their hash, or None) and `known_address`
+    (they have a live session from the client `address`), or None."""
     columns = ", ".join(f"u.{column.strip()}" for column in USER_COLUMNS.split(","))
     return await tx.fetch_one(
-        f"SELECT {columns}, a.password FROM users u LEFT JOIN accounts a "
-        "ON a.user_id = u.id AND a.provider_id = %s WHERE u.email = %s",
-        (CREDENTIAL, email.lower()),
+        f"SELECT {columns}, a.password, EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id "
+        "AND s.ip_address = %s AND s.expires_at > now()) AS known_address "
+        "FROM users u LEFT JOIN accounts a ON a.user_id = u.id AND a.provider_id = %s "
+        "WHERE u.email = %s",
+        (address, CREDENTIAL, email.lower()),
     )
 
 
@@ -157,9 +160,12 @@ async def extend_session(tx: Transaction, *, session_id: UUID, expires_at: datet
     )
 
 
-async def delete_session_by_hash(tx: Transaction, *, token_hash: bytes) -> None:
-    """End the session with this token hash (if any)."""
-    await tx.execute("DELETE FROM sessions WHERE token_hash = %s", (token_hash,))
+async def delete_session_by_hash(tx: Transaction, *, token_hash: bytes) -> Row | None:
+    """End the session with this token hash; its `user_id` and `session_id`, or None."""
+    return await tx.fetch_one(
+        "DELETE FROM sessions WHERE token_hash = %s RETURNING user_id, id AS session_id",
+        (token_hash,),
+    )
 
 
 async def delete_session(tx: Transaction, *, user_id: UUID, session_id: UUID) -> bool:
@@ -262,6 +268,47 @@ async def hit_counter(tx: Transaction, *, key: str, window: float) -> Row:
 async def reset_counter(tx: Transaction, *, key: str) -> None:
     """Forget the hits on `key`."""
     await tx.execute("DELETE FROM rate_limits WHERE key = %s", (key,))
+
+
+async def lock_counters(tx: Transaction, *, keys: list[str]) -> dict[str, Row]:
+    """The counters with these keys, locked until the transaction ends: `hits`, and `age`, the
+    seconds since `window_started_at`. Missing keys have no entry."""
+    rows = await tx.fetch_all(
+        "SELECT key, hits, extract(epoch FROM now() - window_started_at)::float8 AS age "
+        "FROM rate_limits WHERE key = ANY(%s) ORDER BY key FOR UPDATE",
+        (keys,),
+    )
+    return {row["key"]: row for row in rows}
+
+
+async def count_failures(
+    tx: Transaction, *, keys: list[str], streaks: list[str], window: float
+) -> None:
+    """Count one more failure on each key; a counter whose time ran out starts again at 1.
+
+    A key starts its window at its first failure, unless it is in `streaks`: those record the
+    time of the latest failure instead, so their count lasts until a window passes quietly."""
+    await tx.execute(
+        """
+        INSERT INTO rate_limits AS r (key, window_started_at, hits)
+        SELECT key, now(), 1 FROM unnest(%(keys)s::text[]) AS key ORDER BY key
+        ON CONFLICT (key) DO UPDATE SET
+            hits = CASE WHEN r.window_started_at + %(window)s * interval '1 second' <= now()
+                        THEN 1 ELSE r.hits + 1 END,
+            window_started_at = CASE
+                WHEN r.key = ANY(%(streaks)s)
+                  OR r.window_started_at + %(window)s * interval '1 second' <= now()
+                THEN now() ELSE r.window_started_at END
+        """,
+        {"keys": keys, "streaks": streaks, "window": window},
+    )
+
+
+async def uncount(tx: Transaction, *, keys: list[str]) -> None:
+    """Take one hit back from each of these counters."""
+    await tx.execute(
+        "UPDATE rate_limits SET hits = greatest(hits - 1, 0) WHERE key = ANY(%s)", (keys,)
+    )
 
 
 async def prune_counters(tx: Transaction, *, older_than: float) -> None:

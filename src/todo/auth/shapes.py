@@ -105,7 +105,10 @@ class ErrorOut(_Doc):
 
 
 class JwtOut(_Doc):
-    token: str = Field(description="An EdDSA JWT: sub = user id, iat, exp, jti, iss, aud.")
+    token: str = Field(
+        description="An EdDSA JWT: sub = user id, sid = session id, iat, exp, jti, iss, aud "
+        "and the user's fields; the task API takes it while the session lives."
+    )
 
 
 class JwksOut(_Doc):

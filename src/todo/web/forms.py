@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from todo.auth import deps, ratelimit
-from todo.auth.errors import AuthError, TooManyRequests
+from todo.auth.errors import AuthError, InvalidField, TooManyRequests
 from todo.web.session import db_of, settings_of
 
 # Each refusal of the accounts service, in words for people, and the field it belongs to
@@ -72,8 +72,12 @@ class FormState:
         """Put the service's refusal next to its field (or over the form); `fields` renames
         the fields of EXPLAINED to this form's (e.g. password to new_password)."""
         self.status = error.status
+        if isinstance(error, InvalidField):
+            self.errors[(fields or {}).get(error.field, error.field)] = error.explanation
+            return
         if isinstance(error, TooManyRequests):
-            self.message = f"Too many attempts. Wait {error.retry_after} seconds and try again."
+            unit = "second" if error.retry_after == 1 else "seconds"
+            self.message = f"Too many attempts. Wait {error.retry_after} {unit} and try again."
             return
         target, message = EXPLAINED.get(error.code, (None, error.message))
         if target is not None and fields:

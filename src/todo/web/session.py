@@ -8,12 +8,13 @@ cookie names a session that is gone, the web route sets or clears the cookie on 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NoReturn
 from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from todo import logs
 from todo.auth import cookies, service, tokens
 from todo.auth.mail import Mailer
 from todo.config import Settings
@@ -93,6 +94,8 @@ async def current(request: Request) -> WebSession | None:
     stale = (
         found is None and cookies.cookie_name(settings, cookies.SESSION_TOKEN) in request.cookies
     )
+    if stale:
+        logs.audit("web.session", outcome="failure", reason="NO_LIVE_SESSION")
     request.state.web_session = found
     request.state.stale_cookie = stale
     return found
@@ -120,6 +123,7 @@ async def required(request: Request) -> WebSession:
     """The signed-in session, or SignInRequired."""
     found = await current(request)
     if found is None:
+        logs.audit("web.access", outcome="denied", reason="SIGN_IN_REQUIRED", path=request.url.path)
         raise SignInRequired()
     return found
 
@@ -135,14 +139,19 @@ async def checked_change(request: Request) -> WebSession:
         settings, found.session["id"], sent
     ):
         await request.close()  # the parsed form's uploads, if it had any
-        raise CsrfRejected()
+        _csrf_refused(request, user_id=found.user["id"])
     return found
 
 
 async def checked_anonymous(request: Request) -> None:
     """A form sent before signing in: it must at least come from one of our pages."""
     if not security.same_origin(request, settings_of(request)):
-        raise CsrfRejected()
+        _csrf_refused(request, user_id=None)
+
+
+def _csrf_refused(request: Request, *, user_id: object) -> NoReturn:
+    logs.audit("web.csrf", outcome="refused", user_id=user_id, path=request.url.path)
+    raise CsrfRejected()
 
 
 OptionalSession = Annotated[WebSession | None, Depends(current)]

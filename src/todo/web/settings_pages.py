@@ -32,7 +32,6 @@ from todo.web.session import (
 
 router = APIRouter(route_class=http.WebRoute, include_in_schema=False)
 
-NAME_MAX = 255
 NOTICES = {
     "profile": "Your name has been saved.",
     "password": "Your password has been changed, and your other devices have been signed out.",
@@ -141,14 +140,15 @@ async def save_profile(request: Request, found: ChangeSession) -> Response:
     form = await request.form()
     name = text(form, "name").strip()
     states = AccountForms(profile=FormState(values={"name": text(form, "name")}))
-    if not name:
-        states.profile.errors["name"] = "Enter your name."
-    elif len(name) > NAME_MAX:
-        states.profile.errors["name"] = f"Keep your name to {NAME_MAX} characters or fewer."
-    if states.profile.failed:
-        return await render_account(request, found, states, status_code=400)
-    await service.update_user(db_of(request), user_id=found.user["id"], changes={"name": name})
-    return http.redirect("/account?done=profile")
+    states.profile.require(form, {"name": "Enter your name."})
+    if not states.profile.failed:
+        try:
+            changes = {"name": name}
+            await service.update_user(db_of(request), user_id=found.user["id"], changes=changes)
+            return http.redirect("/account?done=profile")
+        except AuthError as error:
+            states.profile.refuse(error)
+    return await render_account(request, found, states, status_code=states.profile.status)
 
 
 @router.post("/account/password")
@@ -229,7 +229,10 @@ async def delete_account(request: Request, found: ChangeSession) -> Response:
     if not state.failed:
         try:
             await service.delete_user(
-                db_of(request), session=found.view, password=text(form, "delete_password")
+                db_of(request),
+                settings_of(request),
+                session=found.view,
+                password=text(form, "delete_password"),
             )
             return _signed_out(request, "/sign-in?done=deleted")
         except AuthError as error:
