@@ -112,6 +112,7 @@ class Transaction:
         self._guard = guard
         self._limits = limits
         self._fresh = True  # no round trip has completed: a dead connection may be replaced
+        self._at_commit: list[Query] = []
 
     async def fetch_all(self, query: str, params: Params = ()) -> list[Row]:
         """All rows of one statement, as dicts."""
@@ -145,12 +146,17 @@ class Transaction:
         cursors = await self._send(list(queries))
         return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
 
+    def at_commit(self, query: Query) -> None:
+        """Run `query` just before COMMIT, in the same round trip: for writes whose row locks
+        should be held for as short a time as possible (a shared counter)."""
+        self._at_commit.append(query)
+
     async def commit(self) -> None:
         """COMMIT. If the connection is lost (or goes silent) now, nobody can say whether the
         transaction committed: the caller hears exactly that (OutcomeUnknown)."""
         try:
             async with self._deadline():
-                await self.conn.commit()
+                await self._commit()
         except (psycopg.OperationalError, TimeoutError) as error:
             if self._limits is None or not outages.lost(self.conn, error):
                 raise
@@ -158,6 +164,15 @@ class Transaction:
                 "The connection to the database was lost while saving: the change may or may "
                 "not have been saved. Retry with the same Idempotency-Key to be sure."
             ) from None
+
+    async def _commit(self) -> None:
+        if not self._at_commit:
+            await self.conn.commit()
+            return
+        async with self.conn.pipeline():
+            for query, params in self._at_commit:
+                await self.conn.execute(query, params)
+            await self.conn.commit()
 
     async def _send(self, queries: list[Query]) -> list[psycopg.AsyncCursor[Row]]:
         # The prelude and the guard go out once, in front of the first statements sent.

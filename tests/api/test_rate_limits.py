@@ -3,6 +3,7 @@ shared through the database by every worker, idle counters swept."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from todo.db import Database
 
 from ..helpers import make_task
 from .conftest import MakeClient
-from .support import User, api_settings, assert_error, assert_success
+from .support import User, api_settings, assert_error, assert_success, until_blocked
 
 
 def _limits(response: httpx.Response) -> tuple[int, int, int]:
@@ -167,3 +168,23 @@ async def test_idle_counters_are_swept(make_client: MakeClient, db: Database, al
         f"api:{alice.id}:m",
         "sign-in:someone",
     ]
+
+
+async def test_a_users_requests_do_not_queue_behind_each_other(
+    client: httpx.AsyncClient, db: Database, alice: User
+) -> None:
+    """The count is added at COMMIT: a request in flight holds no lock the caller's next
+    request needs (with limits on, as by default)."""
+    async with db.owner_transaction() as holder:
+        await holder.execute("LOCK TABLE tasks IN SHARE MODE")  # holds every create
+        create = asyncio.create_task(
+            client.post(alice.tasks_url(), json={"title": "held"}, headers=alice.auth)
+        )
+        await asyncio.wait_for(until_blocked(db, "INSERT INTO tasks"), 60)
+        listed = await asyncio.wait_for(client.get(alice.tasks_url(), headers=alice.auth), 60)
+        assert assert_success(listed, 200) == []
+        assert listed.headers["X-RateLimit-Remaining"] == "99"  # the held one counts at commit
+        assert not create.done()
+    assert_success(await create, 201)
+    after = await client.get(alice.tasks_url(), headers=alice.auth)
+    assert after.headers["X-RateLimit-Remaining"] == "97"

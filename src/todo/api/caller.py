@@ -2,17 +2,20 @@
 
 Checking the credential in the database (does the JWT's user still exist and, when the JWT
 names its session, is that session live; is a session token's session live), making the
-caller the transaction's row-level security identity, and counting the request against the
-rate limits are one statement (a `Guard`) sent in the same pipeline as the request's first
-statements. A request therefore costs two round trips: its statements, then
-COMMIT. The guard's verdict is read before any other result is used; whatever ran beside it
-is rolled back when it refuses, and row-level security has already confined it to the rows of
-the credential's own user.
+caller the transaction's row-level security identity, and reading where the caller stands in
+the rate limits are one statement (a `Guard`) sent in the same pipeline as the request's first
+statements; the request is counted in the COMMIT round trip (`Transaction.at_commit`), so the
+caller's counter row is locked only for that moment and the caller's other requests never
+queue behind this one. A request therefore costs two round trips: its statements, then the
+count and COMMIT. The guard's verdict is read before any other result is used; whatever ran
+beside it is rolled back when it refuses, and row-level security has already confined it to
+the rows of the credential's own user.
 
 A request that fails after (or before) its work still counts: the work is rolled back and the
-request is counted again on its own (`count`), which also answers a bad credential with 401
-rather than, say, a 400 about the query string. Only what the guard itself refused (401, 429)
-is not counted again: a dead credential has no counter, and a caller over a limit stays there.
+request is counted on its own (`count`), which also answers a bad credential with 401 rather
+than, say, a 400 about the query string. What the guard itself refused (401, 429) is not
+counted: a dead credential has no counter, and a caller over a limit stays there until the
+window ends. Neither is a 503: the database is in trouble, and counting would fail too.
 """
 
 from __future__ import annotations
@@ -75,6 +78,10 @@ class Caller:
                 yield tx
                 if not self.checked:
                     await tx.batch()  # a request that ran no statement is checked all the same
+                if self._windows:
+                    tx.at_commit(
+                        repository.count_request(user_id=self.user_id, windows=self._kinds)
+                    )
         except ServiceUnavailable:
             raise  # the database is in trouble (or the outcome unknown): counting would fail
         except _CLIENT_ERRORS:
@@ -87,16 +94,21 @@ class Caller:
         before the verdict is read, so the count stands whatever the verdict (a dead credential
         has no counter to count on)."""
         async with self._db.transaction(None) as tx:
-            rows = await tx.fetch_all(*self._query())
+            rows = await tx.fetch_all(*self._query(counting=True))
         self._check(rows)
 
-    def _query(self) -> Query:
+    @property
+    def _kinds(self) -> list[tuple[str, int]]:
+        return [(window.kind, window.seconds) for window in self._windows]
+
+    def _query(self, *, counting: bool = False) -> Query:
         return repository.caller_check(
             user_id=self._credential.user_id,
             session_token_hash=self._credential.session_token_hash,
             session_id=self._credential.session_id,
-            windows=[(window.kind, window.seconds) for window in self._windows],
+            windows=self._kinds,
             slide=self._slide,
+            counting=counting,
         )
 
     def _check(self, rows: list[Row]) -> None:

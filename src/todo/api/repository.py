@@ -35,45 +35,69 @@ _CALLER_BY_JWT_SESSION = (
     "OFFSET 0) AS session WHERE user_id = %(user_id)s AND expires_at > now()"
 )
 
-# One statement: find the caller, make them the transaction's identity (row-level security then
-# shows only their rows, whatever the request asked for), and count the request in each
-# fixed window (one row per user and window kind, restarted in place when a new window begins).
-_GUARD = """
-WITH caller AS ({caller}),{slide}
+# Each window of each user is one row of rate_limits, restarted in place when a new window
+# begins (fixed windows aligned to the epoch).
+_WINDOWS = """
 windows AS (
     SELECT w.kind,
            to_timestamp(floor(extract(epoch FROM now()) / w.seconds) * w.seconds) AS started_at
     FROM unnest(%(kinds)s::text[], %(seconds)s::int[]) AS w(kind, seconds)
-),
-counted AS (
+)"""
+_UPSERT = """
     INSERT INTO rate_limits AS r (key, window_started_at, hits)
-    SELECT %(prefix)s::text || caller.user_id || ':' || windows.kind, windows.started_at, 1
-    FROM caller CROSS JOIN windows
+    SELECT %(prefix)s::text || {user_id} || ':' || windows.kind, windows.started_at, 1
+    FROM {source}
     ON CONFLICT (key) DO UPDATE SET
         hits = CASE WHEN r.window_started_at = excluded.window_started_at
                     THEN r.hits + 1 ELSE 1 END,
         window_started_at = excluded.window_started_at
-    RETURNING key, hits, window_started_at
-)
+"""
+_SELECT = """
 SELECT caller.user_id,
        set_config('{identity}', caller.user_id::text, true) AS identity,
        counted.key, counted.hits,
        extract(epoch FROM counted.window_started_at)::bigint AS window_started
 FROM caller LEFT JOIN counted ON true
 """
-_GUARD_BY_SESSION = _GUARD.format(
-    caller=_CALLER_BY_SESSION, slide=_SLIDE, identity=IDENTITY_SETTING
+# The request's guard: find the caller, make them the transaction's identity (row-level security
+# then shows only their rows, whatever the request asked for), and read where the caller stands
+# in each window, this request included. It writes no counter: the count is added by
+# `count_request` in the COMMIT round trip, so a user's counter row is locked for that moment
+# only, never while the request works (a user's requests would otherwise queue behind each
+# other, and a duplicate Idempotency-Key would wait instead of hearing 409 at once).
+_GUARD = (
+    "WITH caller AS ({caller}),{slide}"
+    + _WINDOWS
+    + """,
+counted AS (
+    SELECT %(prefix)s::text || caller.user_id || ':' || windows.kind AS key,
+           CASE WHEN r.window_started_at = windows.started_at THEN r.hits + 1 ELSE 1 END AS hits,
+           windows.started_at AS window_started_at
+    FROM caller CROSS JOIN windows
+    LEFT JOIN rate_limits AS r ON r.key = %(prefix)s::text || caller.user_id || ':' || windows.kind
+)"""
+    + _SELECT
 )
-_GUARD_BY_USER = _GUARD.format(caller=_CALLER_BY_USER, slide="", identity=IDENTITY_SETTING)
-_GUARD_BY_JWT_SESSION = _GUARD.format(
-    caller=_CALLER_BY_JWT_SESSION, slide="", identity=IDENTITY_SETTING
+# The same check, counting at once: for a request that ends in a refusal and is counted in a
+# transaction of its own.
+_GUARD_COUNTING = (
+    "WITH caller AS ({caller}),{slide}"
+    + _WINDOWS
+    + ",\ncounted AS ("
+    + _UPSERT.format(user_id="caller.user_id", source="caller CROSS JOIN windows")
+    + "    RETURNING key, hits, window_started_at\n)"
+    + _SELECT
 )
+_COUNT = "WITH" + _WINDOWS + _UPSERT.format(user_id="%(user_id)s::text", source="windows")
 
 
-def _guard(session_token_hash: bytes | None, session_id: UUID | None) -> str:
+def _guard(session_token_hash: bytes | None, session_id: UUID | None, *, counting: bool) -> str:
     if session_token_hash is not None:
-        return _GUARD_BY_SESSION
-    return _GUARD_BY_JWT_SESSION if session_id is not None else _GUARD_BY_USER
+        caller, slide = _CALLER_BY_SESSION, _SLIDE
+    else:
+        caller, slide = (_CALLER_BY_JWT_SESSION if session_id else _CALLER_BY_USER), ""
+    template = _GUARD_COUNTING if counting else _GUARD
+    return template.format(caller=caller, slide=slide, identity=IDENTITY_SETTING)
 
 
 def caller_check(
@@ -83,13 +107,15 @@ def caller_check(
     windows: Sequence[tuple[str, int]],
     slide: tuple[int, int] | None = None,
     session_id: UUID | None = None,
+    counting: bool = False,
 ) -> Query:
-    """The statement that checks a credential and counts the request.
+    """The statement that checks a credential and reads (with `counting`: also counts) the
+    request's standing in each window.
 
     The credential is a session token (its hash), or a JWT's user, with `session_id` when the
     JWT names its session (then that session must be live too). Its rows: none when the
-    credential is dead; else one per counted window (kind, seconds) with `user_id`, `key`,
-    `hits` (this request included) and `window_started` (epoch seconds), or a single row with
+    credential is dead; else one per window (kind, seconds) with `user_id`, `key`, `hits`
+    (this request included) and `window_started` (epoch seconds), or a single row with
     null counters when no window is counted. `slide` is (expires_in, update_age) in seconds to
     slide a session token's session forward when due, or None not to.
     """
@@ -104,7 +130,18 @@ def caller_check(
         "expires_in": slide[0] if slide else 0,
         "update_age": slide[1] if slide else 0,
     }
-    return (_guard(session_token_hash, session_id), params)
+    return (_guard(session_token_hash, session_id, counting=counting), params)
+
+
+def count_request(*, user_id: UUID, windows: Sequence[tuple[str, int]]) -> Query:
+    """Count one request of `user_id` in each window (the guard only read the counters)."""
+    params = {
+        "user_id": user_id,
+        "kinds": [kind for kind, _ in windows],
+        "seconds": [seconds for _, seconds in windows],
+        "prefix": RATE_KEY_PREFIX,
+    }
+    return (_COUNT, params)
 
 
 def sweep_counters(*, older_than_seconds: int, batch: int) -> Query:
