@@ -15,10 +15,17 @@ class DomainError(Exception):
         self.details = details
 
 
-def retry_headers(error: DomainError) -> dict[str, str]:
-    """Retry-After for errors that say when to come back (429, 503), in any response shape."""
+def response_headers(error: DomainError) -> dict[str, str]:
+    """Headers an error's answer carries in any response shape: Retry-After for errors that
+    say when to come back (429, 503), Allow for a 405."""
+    headers = {}
     seconds = getattr(error, "retry_after", None)
-    return {} if seconds is None else {"Retry-After": str(seconds)}
+    if seconds is not None:
+        headers["Retry-After"] = str(seconds)
+    allow = getattr(error, "allow", None)
+    if allow is not None:
+        headers["Allow"] = allow
+    return headers
 
 
 class Unauthorized(DomainError):

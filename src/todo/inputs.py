@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
 
 MAX_JSON_DEPTH = 32
 # A day inside Python's datetime range at both ends, so that showing a stored moment in any
 # time zone (UTC-12 to UTC+14) never overflows; PostgreSQL's range is far wider.
 TIMESTAMP_MIN = datetime(1, 1, 2, tzinfo=UTC)
 TIMESTAMP_MAX = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+MAX_OFFSET = timedelta(hours=15, minutes=59, seconds=59)  # PostgreSQL's limit (real ones: 14 h)
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -112,9 +113,13 @@ def json_document(raw: bytes) -> Any:
 
 
 def bounded_timestamp(moment: datetime) -> datetime:
-    """`moment` (time-zone aware) if it lies within TIMESTAMP_MIN and TIMESTAMP_MAX."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    """`moment` (time-zone aware, its offset one PostgreSQL accepts) if it lies within
+    TIMESTAMP_MIN and TIMESTAMP_MAX."""
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError("must include a time zone offset")
+    if abs(offset) > MAX_OFFSET:
+        raise ValueError("its time zone offset must lie between -15:59 and +15:59")
     try:
         in_utc = moment.astimezone(UTC)
     except OverflowError:
@@ -125,5 +130,35 @@ def bounded_timestamp(moment: datetime) -> datetime:
     return moment
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(bounded_timestamp)]
+# RFC 3339's date-time (what `format: date-time` means), with an offset PostgreSQL accepts and
+# the days at the ends of the range left out: any moment written so lies within it, whatever
+# its offset. The OpenAPI document publishes this very pattern.
+TIMESTAMP_PATTERN = (
+    r"^(?!0000-|0001-01-0[12][Tt]|9999-12-3[01][Tt])"
+    r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r":[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"
+)
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+TIMESTAMP_RULE = (
+    "must be an RFC 3339 date-time with a time zone (such as 2026-12-01T09:30:00Z), from "
+    "0001-01-03 to 9999-12-29"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    # pydantic alone would also take "2026-12-01 09:30Z" or seconds since 1970: more than a
+    # document's date-time means, and more than the published schema allows.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+        raise ValueError(TIMESTAMP_RULE)
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(bounded_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}),
+]
 """A time-zone aware moment within the range every part of the service can hold."""

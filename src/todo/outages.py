@@ -46,6 +46,7 @@ _UNSTORABLE = (
     pg.UntranslatableCharacter,
     pg.StringDataRightTruncation,  # longer than the column
     pg.DatetimeFieldOverflow,
+    pg.InvalidTimeZoneDisplacementValue,
     pg.NumericValueOutOfRange,
     pg.InvalidTextRepresentation,
     pg.InvalidDatetimeFormat,

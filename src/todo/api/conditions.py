@@ -20,8 +20,16 @@ from todo.errors import InvalidParameter
 
 IF_MATCH, IF_NONE_MATCH = "If-Match", "If-None-Match"
 
-# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E (obs-text is obsolete,
+# and a comma would be taken for the list's separator: neither is accepted, nor ever issued).
+_ETAGC = r"[\x21\x23-\x2b\x2d-\x7e]"
+_ENTITY_TAG = re.compile(rf'[ \t]*(W/)?"({_ETAGC}*)"[ \t]*')
+_TAG = rf'[ \t]*(W/)?"{_ETAGC}*"[ \t]*'
+TAGS_PATTERN = rf"^([ \t]*\*[ \t]*|([ \t]*,)*{_TAG}(,({_TAG}|[ \t]*))*)$"
+"""What `parse` accepts, for the OpenAPI document: `*`, or a list of tags (RFC 9110 lists may
+hold empty elements)."""
+TAGS_FORMAT = "entity-tags"
+"""The document's name for that syntax (RFC 9110's If-Match / If-None-Match field value)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,9 @@ async def if_match(
             alias=IF_MATCH,
             description="Change the task only if it is still at one of these ETags (or `*`: "
             "any); otherwise 412 and nothing changes. Use the `ETag` of your last read.",
+            pattern=TAGS_PATTERN,
+            examples=['"1234.1764576000000000"', "*"],
+            json_schema_extra={"format": TAGS_FORMAT},
         ),
     ] = None,
 ) -> frozenset[str] | None:
@@ -89,6 +100,9 @@ async def if_none_match(
             alias=IF_NONE_MATCH,
             description="Answer 304 Not Modified, without a body, when the task still has one "
             "of these ETags (or `*`: exists at all).",
+            pattern=TAGS_PATTERN,
+            examples=['"1234.1764576000000000"', "*"],
+            json_schema_extra={"format": TAGS_FORMAT},
         ),
     ] = None,
 ) -> EntityTags | None:

@@ -1,10 +1,10 @@
 """The error handlers of the application: every error becomes an answer in the shape of the
 route family it was meant for (`todo.edge.family`).
 
-Domain errors and unexpected exceptions are rendered by family everywhere. The framework's own
-refusals (FastAPI's parameter validation, Starlette's HTTPException such as 404 and 405) are
-rendered as the task API's envelope on the task API's paths; elsewhere they keep the handler
-registered before `install` (the web pages' HTML 404), or the framework's default.
+Domain errors, FastAPI's parameter validation and unexpected exceptions are rendered by family
+everywhere. Starlette's HTTPException (such as 404 and 405) is rendered as the task API's
+envelope on the task API's paths; elsewhere it keeps the handler registered before `install`
+(the web pages' HTML 404), or the framework's default.
 
 A 405 lists in `Allow` every method the path serves; the same list answers `OPTIONS` (204),
 which reaches the app as a 405 because no route declares it.
@@ -19,7 +19,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exception_handlers import (
     http_exception_handler,
-    request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -28,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from todo.api import envelope
+from todo.auth.errors import AuthError
 from todo.edge import family
 from todo.errors import DomainError, InvalidParameter, ValidationFailed
 
@@ -61,10 +61,17 @@ def field_messages(problems: Iterable[Mapping[str, Any]], *, skip: int = 0) -> d
     return details
 
 
-def as_domain_error(error: RequestValidationError) -> DomainError:
+def as_domain_error(error: RequestValidationError, *, path: str = "/api/") -> DomainError:
     """Query and path problems are INVALID_PARAMETER, body problems VALIDATION_ERROR; either way
-    `details` maps each parameter or field to its messages."""
+    `details` maps each parameter or field to its messages. On /api/auth, Better Auth's
+    VALIDATION_ERROR with zod's `[query.name] message` wording."""
     problems = error.errors()
+    if family.family_of(path) is family.Family.AUTH:
+        issues = (
+            f"[{'.'.join(str(part) for part in problem.get('loc', ()))}] {problem.get('msg')}"
+            for problem in problems
+        )
+        return AuthError("VALIDATION_ERROR", 400, "; ".join(issues))
     details = field_messages(problems, skip=1)
     if any(tuple(problem.get("loc", ()))[:1] == ("body",) for problem in problems):
         return ValidationFailed("Invalid request body", details=details)
@@ -76,8 +83,9 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     return family.render(request, error)
 
 
-async def _validation_error(request: Request, error: RequestValidationError) -> Response:
-    return family.render(request, as_domain_error(error))
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return family.render(request, as_domain_error(error, path=request.scope["path"]))
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -132,5 +140,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     # Starlette hands the Exception handler to its outermost middleware: unhandled errors.
     app.add_exception_handler(Exception, _internal_error)
-    _for_api(app, RequestValidationError, _validation_error, request_validation_exception_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     _for_api(app, HTTPException, _http_error, http_exception_handler)

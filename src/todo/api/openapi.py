@@ -35,6 +35,17 @@ SECURITY_SCHEMES = {
 _FRAMEWORK_422 = "#/components/schemas/HTTPValidationError"
 
 
+def _not_null(parameter: dict[str, Any]) -> None:
+    """An optional parameter is one that may be left out; in a URL or a header it can never be
+    `null` (pydantic's `anyOf [..., null]` would have clients send the text "null")."""
+    schema = parameter.get("schema", {})
+    kinds = schema.get("anyOf")
+    if kinds and {"type": "null"} in kinds and len(kinds) == 2:
+        (kind,) = [k for k in kinds if k != {"type": "null"}]
+        del schema["anyOf"]
+        schema.update(kind)
+
+
 def _fix(schema: dict[str, Any], *, prefix: str, bodies: Sequence[type[BaseModel]]) -> None:
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -44,13 +55,15 @@ def _fix(schema: dict[str, Any], *, prefix: str, bodies: Sequence[type[BaseModel
         schemas[model.__name__] = model_schema
     components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     for path, operations in schema.get("paths", {}).items():
-        if not path.startswith(prefix):
-            continue
         for operation in operations.values():
+            # Validation failures are answered 400 in every family's shape, never 422.
             responses = operation.get("responses", {})
             if _FRAMEWORK_422 in json.dumps(responses.get("422", {})):
                 del responses["422"]
-            operation["security"] = [{"bearer": []}, {"sessionCookie": []}]
+            for parameter in operation.get("parameters", []):
+                _not_null(parameter)
+            if path.startswith(prefix):
+                operation["security"] = [{"bearer": []}, {"sessionCookie": []}]
     if _FRAMEWORK_422 not in json.dumps(schema.get("paths", {})):
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)  # only HTTPValidationError refers to it

@@ -55,22 +55,12 @@ def _redirect(settings: Settings, target: str, **params: str) -> RedirectRespons
     return RedirectResponse(target, status_code=302)
 
 
-CallbackQuery = Annotated[
-    str | None,
-    Query(
-        alias="callbackURL",
-        description="Where to send the browser (a path, or a URL on a trusted origin).",
-    ),
-]
+CALLBACK_DOC = "Where to send the browser (a path, or a URL on a trusted origin)."
+CallbackQuery = Annotated[str | None, Query(alias="callbackURL", description=CALLBACK_DOC)]
+RequiredCallbackQuery = Annotated[str, Query(alias="callbackURL", description=CALLBACK_DOC)]
 
 
-def _callback(settings: Settings, value: str | None, *, required: bool) -> str | None:
-    if value is None and required:
-        raise AuthError(
-            "VALIDATION_ERROR",
-            400,
-            "[query.callbackURL] Invalid input: expected string, received undefined",
-        )
+def _callback(settings: Settings, value: str | None) -> str | None:
     origin.check_url(settings, "callbackURL", value, where="query")
     return value or None
 
@@ -101,10 +91,10 @@ async def request_password_reset(
     responses=shapes.responses(None, 400),
 )
 async def reset_password_link(
-    token: str, settings: SettingsDep, db: DbDep, callback_url: CallbackQuery = None
+    token: str, settings: SettingsDep, db: DbDep, callback_url: RequiredCallbackQuery
 ) -> RedirectResponse:
     """`callbackURL` is required (400 VALIDATION_ERROR without it), as in Better Auth."""
-    callback = _callback(settings, callback_url, required=True) or recovery.DEFAULT_RESET_PAGE
+    callback = _callback(settings, callback_url) or recovery.DEFAULT_RESET_PAGE
     if await recovery.reset_token_is_valid(db, token=token):
         return _redirect(settings, callback, token=token)
     return _redirect(settings, callback, error="INVALID_TOKEN")
@@ -168,7 +158,7 @@ async def verify_email(
     token: Annotated[str, Query(description="The token from the emailed link.")] = "",
     callback_url: CallbackQuery = None,
 ) -> dict[str, Any] | RedirectResponse:
-    callback = _callback(settings, callback_url, required=False)
+    callback = _callback(settings, callback_url)
     try:
         await service.verify_email(db, settings, token=token)
     except AuthError as error:

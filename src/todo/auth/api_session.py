@@ -26,7 +26,7 @@ from todo.auth.deps import (
     client_ip,
     request_body,
 )
-from todo.auth.errors import AuthError
+from todo.auth.errors import MethodNotAllowed
 
 router = APIRouter()
 
@@ -163,10 +163,10 @@ async def get_session(
 
 @router.post("/get-session", include_in_schema=False)
 async def get_session_post() -> None:
-    raise AuthError(
+    raise MethodNotAllowed(
         "METHOD_NOT_ALLOWED_DEFER_SESSION_REQUIRED",
-        405,
         "POST method requires deferSessionRefresh to be enabled in session config",
+        allow="GET",
     )
 
 

@@ -57,14 +57,18 @@ NewPassword = Annotated[
         description=f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters with an "
         "upper-case letter, a lower-case letter and a digit (PASSWORD_TOO_SHORT, "
         "PASSWORD_TOO_LONG, PASSWORD_TOO_WEAK).",
-        json_schema_extra={"minLength": passwords.MIN_LENGTH, "maxLength": passwords.MAX_LENGTH},
+        json_schema_extra={
+            "format": "password",
+            "minLength": passwords.MIN_LENGTH,
+            "maxLength": passwords.MAX_LENGTH,
+        },
     ),
 ]
 GivenPassword = Annotated[
     str,
     Field(
         description=f"At most {passwords.MAX_LENGTH} characters: no password is longer.",
-        json_schema_extra={"maxLength": passwords.MAX_LENGTH},
+        json_schema_extra={"format": "password", "maxLength": passwords.MAX_LENGTH},
     ),
 ]
 Name = Annotated[str, Field(max_length=domain.MAX_NAME_LENGTH)]

@@ -67,3 +67,11 @@ class InvalidField(AuthError):
         super().__init__("VALIDATION_ERROR", 400, f"[{where}.{field}] {explanation}")
         self.field = field
         self.explanation = explanation
+
+
+class MethodNotAllowed(AuthError):
+    """405 with the methods the path does serve (in Allow, as RFC 9110 asks)."""
+
+    def __init__(self, code: str, message: str, *, allow: str) -> None:
+        super().__init__(code, 405, message)
+        self.allow = allow

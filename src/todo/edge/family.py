@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from todo.api import envelope
 from todo.auth.errors import AuthError
-from todo.errors import DomainError, ValidationFailed, retry_headers
+from todo.errors import DomainError, ValidationFailed, response_headers
 from todo.inputs import BadInput
 from todo.web import http
 
@@ -64,7 +64,7 @@ def render(
     request: Request, error: DomainError, *, headers: dict[str, str] | None = None
 ) -> Response:
     """`error` as the family of `request` shows errors."""
-    extra = {**retry_headers(error), **(headers or {})}
+    extra = {**response_headers(error), **(headers or {})}
     family = family_of(request.scope["path"])
     if family is Family.API:
         return envelope.failure(

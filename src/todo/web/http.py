@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from todo.errors import DomainError, ValidationFailed, retry_headers
+from todo.errors import DomainError, ValidationFailed, response_headers
 from todo.web import security, session, templating
 
 
@@ -49,7 +49,7 @@ def secure(response: Response) -> Response:
 
 def error_response(request: Request, error: DomainError) -> Response:
     """A domain error as JSON for in-page requests, or as an error page."""
-    headers = retry_headers(error)
+    headers = response_headers(error)
     if wants_json(request):
         body: dict[str, Any] = {"code": error.code, "message": error.message}
         if error.details:

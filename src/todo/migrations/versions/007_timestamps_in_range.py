@@ -22,8 +22,10 @@ down_revision: str | None = "006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-LOW = "'0001-01-02 00:00:00+00'::timestamptz"
-HIGH = "'9999-12-30 23:59:59.999999+00'::timestamptz"
+# The range an import accepts whatever the offset (todo.inputs.TIMESTAMP_PATTERN), so that an
+# export of the repaired tasks imports again.
+LOW = "'0001-01-03 00:00:00+00'::timestamptz"
+HIGH = "'9999-12-29 23:59:59.999999+00'::timestamptz"
 COLUMNS = {
     "tasks": ("created_at", "updated_at"),
     "tasks_archive": ("created_at", "updated_at", "archived_at"),
