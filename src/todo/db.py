@@ -10,7 +10,6 @@ and PgBouncer in transaction mode cannot leak an identity from one transaction t
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -137,9 +136,10 @@ class Transaction:
     async def copy_in(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
         """Stream `rows` into a `COPY ... FROM STDIN` statement (bulk loading)."""
         await self._send([])  # a pending identity prelude goes first
-        async with self._deadline(), self.conn.cursor().copy(statement) as copy:
-            for row in rows:
-                await copy.write_row(row)
+        with self._deadline():
+            async with self.conn.cursor().copy(statement) as copy:
+                for row in rows:
+                    await copy.write_row(row)
 
     async def batch(self, *queries: Query) -> list[list[Row]]:
         """Several statements in one round trip (a pipeline); the rows of each."""
@@ -155,7 +155,7 @@ class Transaction:
         """COMMIT. If the connection is lost (or goes silent) now, nobody can say whether the
         transaction committed: the caller hears exactly that (OutcomeUnknown)."""
         try:
-            async with self._deadline():
+            with self._deadline():
                 await self._commit()
         except (psycopg.OperationalError, TimeoutError) as error:
             if self._limits is None or not outages.lost(self.conn, error):
@@ -182,9 +182,9 @@ class Transaction:
         if guard is not None:
             first += [guard.query, *guard.then]
         everything = first + queries
-        cursors = self._cursors(len(everything))
+        cursors = self._cursors(len(everything), plain=at)
         try:
-            await self._run(cursors, everything)
+            await self._run(cursors, everything, plain=at)
         except psycopg.Error:
             # A later statement failed (say, row-level security refused a write): the guard's
             # verdict, when it has one, explains the failure better than the database error.
@@ -195,10 +195,16 @@ class Transaction:
             guard.check(await cursors[at].fetchall())
         return cursors[len(first) :]
 
-    def _cursors(self, count: int) -> list[psycopg.AsyncCursor[Row]]:
-        return [self.conn.cursor(row_factory=rows.dict_row) for _ in range(count)]
+    def _cursors(self, count: int, *, plain: int = 0) -> list[psycopg.AsyncCursor[Any]]:
+        # The first `plain` results (the prelude's) are never read: no dict rows made for them.
+        return [
+            self.conn.cursor() if n < plain else self.conn.cursor(row_factory=rows.dict_row)
+            for n in range(count)
+        ]
 
-    async def _run(self, cursors: list[psycopg.AsyncCursor[Row]], queries: list[Query]) -> None:
+    async def _run(
+        self, cursors: list[psycopg.AsyncCursor[Any]], queries: list[Query], *, plain: int
+    ) -> None:
         """Execute `queries`. A runtime transaction whose first round trip finds its pooled
         connection dead (the server restarted since) runs it again on another connection:
         nothing of it can have committed, so the caller never sees a stale connection."""
@@ -212,11 +218,11 @@ class Transaction:
             log.info("a pooled connection was dead; trying again on another")
             self._db.outage.failed()  # until a round trip succeeds: the server may be down
             self.conn = await self._db.replace(self.conn)
-            cursors[:] = self._cursors(len(queries))
+            cursors[:] = self._cursors(len(queries), plain=plain)
         await self._execute(cursors, queries)
 
-    async def _execute(self, cursors: list[psycopg.AsyncCursor[Row]], queries: list[Query]) -> None:
-        async with self._deadline():
+    async def _execute(self, cursors: list[psycopg.AsyncCursor[Any]], queries: list[Query]) -> None:
+        with self._deadline():
             if len(queries) <= 1:
                 for cursor, (query, params) in zip(cursors, queries, strict=True):
                     await cursor.execute(query, params)
@@ -226,29 +232,16 @@ class Transaction:
                         await cursor.execute(query, params)
         self._fresh = False
 
-    @asynccontextmanager
-    async def _deadline(self) -> AsyncIterator[None]:
+    def _deadline(self) -> outages.Deadline:
         # A database that does not answer at all (frozen, or behind a network that drops
         # packets) cannot hold a runtime transaction longer than this; while it is suspected
         # to be down, the first round trip gets only a moment to prove otherwise.
         if self._limits is None:
-            yield
-            return
+            return outages.NO_DEADLINE
         limit = self._limits.round_trip
         if self._fresh and self._db.outage.down:
             limit = min(limit, outages.OUTAGE_WAIT)
-        # Not a cancellation: psycopg would then wait on the silent server again while it
-        # tidies up. Shutting the socket down ends every wait on it at once.
-        cut = outages.Cutoff(self.conn)
-        timer = asyncio.get_running_loop().call_later(limit, cut)
-        try:
-            yield
-        except psycopg.OperationalError:
-            if cut.done:
-                raise TimeoutError(f"no answer from the database within {limit:g} s") from None
-            raise
-        finally:
-            timer.cancel()
+        return outages.Deadline(self.conn, limit)
 
 
 class Database:

@@ -10,6 +10,7 @@ and becomes a 400, whichever route let it through.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -97,16 +98,37 @@ class OutageMemory:
         return self._until > 0.0 and time.monotonic() < self._until
 
 
-class Cutoff:
-    """Called when a round trip's deadline passes: shuts the connection's socket down, so every
-    read or write psycopg is waiting on fails at once (the connection is then discarded)."""
+class Deadline:
+    """`with Deadline(conn, seconds):` around a round trip. When the time passes, the
+    connection's socket is shut down, so every read or write psycopg is waiting on fails at
+    once (a cancellation would not do: psycopg would wait on the silent server again while it
+    tidies up); the OperationalError that follows becomes TimeoutError, and the connection is
+    discarded. A class rather than a generator-based context manager: it runs on every round
+    trip."""
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    __slots__ = ("_conn", "_limit", "_timer", "done")
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any] | None, limit: float) -> None:
         self._conn = conn
+        self._limit = limit
+        self._timer: asyncio.TimerHandle | None = None
         self.done = False
 
-    def __call__(self) -> None:
+    def __enter__(self) -> None:
+        if self._conn is not None:
+            self._timer = asyncio.get_running_loop().call_later(self._limit, self._cut)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
+    ) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.done and isinstance(error, psycopg.OperationalError):
+            raise TimeoutError(f"no answer from the database within {self._limit:g} s") from None
+
+    def _cut(self) -> None:
         self.done = True
+        assert self._conn is not None
         # A duplicate of libpq's descriptor: shutting it down ends the shared socket, and
         # closing the duplicate leaves libpq's own descriptor for libpq to close.
         with (
@@ -114,6 +136,10 @@ class Cutoff:
             socket.socket(fileno=os.dup(self._conn.pgconn.socket)) as duplicate,
         ):
             duplicate.shutdown(socket.SHUT_RDWR)
+
+
+NO_DEADLINE = Deadline(None, 0.0)
+"""For owner transactions (operator commands): bulk work may take long."""
 
 
 def lost(conn: psycopg.AsyncConnection[Any], error: BaseException) -> bool:

@@ -97,9 +97,12 @@ async def current_caller(request: Request, db: DbDep, user_id: UserIdPath) -> Ca
 CurrentUser = Annotated[Caller, Depends(current_caller)]
 
 
-async def request_transaction(caller: CurrentUser) -> AsyncIterator[Transaction]:
-    """The request's one transaction; it commits before the response is sent."""
+async def request_transaction(request: Request, caller: CurrentUser) -> AsyncIterator[Transaction]:
+    """The request's one transaction; it commits before the response is sent. Query parameters
+    the route does not declare are refused here (a typo such as `complete=true` would otherwise
+    be ignored silently), after the credential is checked, like any parameter."""
     async with caller.transaction() as tx:
+        _refuse_unknown_query(request)
         yield tx
 
 
@@ -123,9 +126,9 @@ def _declared_query(route: Any) -> frozenset[str]:
     return names
 
 
-async def known_query(request: Request, _: TxDep) -> None:
-    """Refuse query parameters the route does not declare (a typo such as `complete=true`
-    would otherwise be ignored silently). Checked after the credential, like any parameter."""
+def _refuse_unknown_query(request: Request) -> None:
+    if not request.scope.get("query_string"):
+        return
     unknown = set(request.query_params) - _declared_query(request.scope["route"])
     if unknown:
         details = {name: ["is not a parameter of this route"] for name in sorted(unknown)}

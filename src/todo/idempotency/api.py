@@ -1,16 +1,17 @@
 """The HTTP side of idempotency keys: the `Idempotency-Key` header and replayed answers.
 
-A route takes `Keyed` (None when the header is absent, so a request without a key costs
-nothing: no query, no hashing) and wraps its one service call in `once`.
+A route reads the key with `keyed_request` (None when the header is absent, so a request
+without a key costs nothing: no query, no hashing), documents it with `PARAMETER`, and wraps
+its one service call in `once`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Header, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from todo.api import envelope
@@ -57,21 +58,23 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         "request (method, path or body)",
     },
 }
-"""Error answers of a route that takes `Keyed`, for its OpenAPI `responses`."""
+"""Error answers of a route that takes a key, for its OpenAPI `responses`."""
 
 
-async def keyed_request(
-    request: Request,
-    key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            description=_HEADER_DOC,
-            json_schema_extra={"minLength": 1, "maxLength": KEY_MAX, "pattern": _KEY_PATTERN},
-        ),
-    ] = None,
-) -> service.KeyedRequest | None:
+PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": _HEADER_DOC,
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": _KEY_PATTERN},
+}
+"""The header as the OpenAPI document shows it (read by a plain call, not a FastAPI parameter:
+that costs more than it is worth on the hot path)."""
+
+
+async def keyed_request(request: Request) -> service.KeyedRequest | None:
     """The request's idempotency key and fingerprint; None without the header."""
+    key = request.headers.get(HEADER)
     if key is None:
         return None
     if len(key) > KEY_MAX or not _KEY.fullmatch(key):
@@ -92,9 +95,6 @@ async def keyed_request(
         body=await request.body(),
     )
     return service.KeyedRequest(key=key, fingerprint=fingerprint)
-
-
-Keyed = Annotated[service.KeyedRequest | None, Depends(keyed_request)]
 
 
 async def once(

@@ -15,13 +15,12 @@ from datetime import UTC
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
 from todo.api import conditions, envelope
 from todo.api.caller import Caller
-from todo.api.conditions import IfMatch, IfNoneMatch
 from todo.api.deps import CurrentUser, TxDep, json_body, json_body_doc
 from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
@@ -117,9 +116,12 @@ TaskChange = Annotated[TaskUpdate, Depends(json_body(TaskUpdate))]
 
 def public(row: Row) -> dict[str, Any]:
     """A task row as the API shows it, timestamps in UTC (its version goes in the ETag)."""
-    shown = {name: value for name, value in row.items() if name != "version"}
-    shown["created_at"] = row["created_at"].astimezone(UTC)
-    shown["updated_at"] = row["updated_at"].astimezone(UTC)
+    shown = {
+        **row,
+        "created_at": row["created_at"].astimezone(UTC),
+        "updated_at": row["updated_at"].astimezone(UTC),
+    }
+    shown.pop("version", None)  # lists carry none; one task carries it in its ETag
     return shown
 
 
@@ -173,11 +175,11 @@ async def list_tasks(
         **_BAD_BODY,
         **idempotency.RESPONSES,
     },
-    openapi_extra=json_body_doc(TaskCreate),
+    openapi_extra={**json_body_doc(TaskCreate), "parameters": [idempotency.PARAMETER]},
 )
-async def create_task(
-    caller: CurrentUser, tx: TxDep, new: NewTask, keyed: idempotency.Keyed
-) -> Response:
+async def create_task(caller: CurrentUser, tx: TxDep, new: NewTask, request: Request) -> Response:
+    keyed = await idempotency.keyed_request(request)
+
     async def create() -> Response:
         row = await service.create_task(tx, user_id=caller.user_id, new=new)
         return one_task(caller, row, status=201)
@@ -197,8 +199,10 @@ async def create_task(
         },
         **_NOT_FOUND,
     },
+    openapi_extra={"parameters": [conditions.IF_NONE_MATCH_PARAMETER]},
 )
-async def get_task(caller: CurrentUser, task: OwnTask, unless: IfNoneMatch) -> Response:
+async def get_task(caller: CurrentUser, task: OwnTask, request: Request) -> Response:
+    unless = conditions.if_none_match(request)
     if conditions.not_modified(unless, task["version"]):
         return conditions.not_modified_response(task["version"], headers=caller.headers())
     return one_task(caller, task)
@@ -209,11 +213,12 @@ async def get_task(caller: CurrentUser, task: OwnTask, unless: IfNoneMatch) -> R
     summary="Change a task (only the fields sent)",
     response_model=TaskEnvelope,
     responses={**_ok("The changed task."), **_BAD_BODY, **_NOT_FOUND, **_STALE},
-    openapi_extra=json_body_doc(TaskUpdate),
+    openapi_extra={**json_body_doc(TaskUpdate), "parameters": [conditions.IF_MATCH_PARAMETER]},
 )
 async def update_task(
-    caller: CurrentUser, tx: TxDep, task_id: TaskId, change: TaskChange, versions: IfMatch
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, change: TaskChange, request: Request
 ) -> Response:
+    versions = conditions.if_match(request)
     row = await service.update_task(
         tx, user_id=caller.user_id, task_id=task_id, change=change, versions=versions
     )
@@ -230,10 +235,12 @@ async def update_task(
         **_NOT_FOUND,
         **_STALE,
     },
+    openapi_extra={"parameters": [conditions.IF_MATCH_PARAMETER]},
 )
 async def delete_task(
-    caller: CurrentUser, tx: TxDep, task_id: TaskId, versions: IfMatch
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, request: Request
 ) -> Response:
+    versions = conditions.if_match(request)
     await service.delete_task(tx, user_id=caller.user_id, task_id=task_id, versions=versions)
     return envelope.empty(headers=caller.headers())
 
@@ -243,9 +250,11 @@ async def delete_task(
     summary="Toggle a task between done and open",
     response_model=TaskEnvelope,
     responses={**_ok("The task, toggled."), **_NOT_FOUND, **_STALE},
+    openapi_extra={"parameters": [conditions.IF_MATCH_PARAMETER]},
 )
 async def toggle_task(
-    caller: CurrentUser, tx: TxDep, task_id: TaskId, versions: IfMatch
+    caller: CurrentUser, tx: TxDep, task_id: TaskId, request: Request
 ) -> Response:
+    versions = conditions.if_match(request)
     row = await service.toggle_task(tx, user_id=caller.user_id, task_id=task_id, versions=versions)
     return one_task(caller, row)

@@ -119,12 +119,12 @@ _IMPORT_KINDS: dict[str, service.ImportKind] = {"application/json": "json", "tex
                 },
                 "text/csv": {"schema": {"type": "string"}},
             },
-        }
+        },
+        "parameters": [idempotency.PARAMETER],
     },
 )
-async def import_tasks(
-    caller: CurrentUser, tx: TxDep, request: Request, keyed: idempotency.Keyed
-) -> Response:
+async def import_tasks(caller: CurrentUser, tx: TxDep, request: Request) -> Response:
+    keyed = await idempotency.keyed_request(request)
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     kind = _IMPORT_KINDS.get(media_type)
     if kind is None:
