@@ -109,9 +109,6 @@ async def request_transaction(request: Request, caller: CurrentUser) -> AsyncIte
 TxDep = Annotated[Transaction, Depends(request_transaction, scope="function")]
 
 
-_DECLARED: dict[int, frozenset[str]] = {}
-
-
 def _query_names(dependant: Any) -> set[str]:
     names = {param.alias for param in dependant.query_params}
     for sub in dependant.dependencies:
@@ -120,9 +117,11 @@ def _query_names(dependant: Any) -> set[str]:
 
 
 def _declared_query(route: Any) -> frozenset[str]:
-    names = _DECLARED.get(id(route))
+    # Worked out once per route and kept on it (routes live as long as their app).
+    names: frozenset[str] | None = getattr(route, "_todo_query_names", None)
     if names is None:
-        names = _DECLARED[id(route)] = frozenset(_query_names(route.dependant))
+        names = frozenset(_query_names(route.dependant))
+        route._todo_query_names = names
     return names
 
 
