@@ -137,6 +137,9 @@ class Supervisor(Multiprocess):
     and are reset when the last holder closes it. `shutdown(SHUT_RD)` ends listening for all
     holders at one instant, so every later connection is refused; a worker's event loop may
     then spin on the dead socket until its own shutdown closes it (a tenth of a second).
+    A worker that is still starting when the signal comes listens on the socket again as it
+    starts (asyncio's `create_server` calls `listen`); it is told to stop at once, and the few
+    connections it queued meanwhile are reset.
     """
 
     def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:

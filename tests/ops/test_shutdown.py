@@ -246,10 +246,19 @@ async def test_drain_answers_open_connections_completes_in_flight_and_refuses_ne
     user = await make_user(db, "drain@example.com")
     task = await make_task(db, user, "locked")
     idle = RawConnection(server.url)
+    try:
+        await _drain_with_an_idle_connection(server, database_url, user, task["id"], idle)
+    finally:
+        idle.close()
+
+
+async def _drain_with_an_idle_connection(
+    server: ServeProcess, database_url: str, user: UUID, task_id: UUID, idle: RawConnection
+) -> None:
     assert idle.request("GET", f"/api/{user}/tasks", _auth(user))[0] == 200  # idle, kept alive
 
-    with _row_locked(database_url, task["id"]) as locker:
-        in_flight = await _toggle_held_by_lock(server, database_url, user, task["id"])
+    with _row_locked(database_url, task_id) as locker:
+        in_flight = await _toggle_held_by_lock(server, database_url, user, task_id)
         server.terminate()
         # The listening socket stops at once for every process that shares it: a new
         # connection is refused, not parked in a backlog nobody serves, while the drain runs.
@@ -267,7 +276,6 @@ async def test_drain_answers_open_connections_completes_in_flight_and_refuses_ne
     assert status == 200
     assert headers["connection"].lower() == "close"
     assert await asyncio.to_thread(server.wait, TIMEOUT + SLACK) == 0, server.tail()
-    idle.close()
 
 
 async def test_a_request_stuck_past_the_timeout_is_answered_and_the_process_exits(

@@ -35,7 +35,10 @@ class ServeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 60.0) -> ServeProcess:
-        """Start it and wait until GET /healthz answers."""
+        """Start it and wait until GET /healthz answers and, where the log tells (at log level
+        info), every worker has started: a worker still starting when SIGTERM comes would
+        listen on the socket again after the supervisor has stopped it."""
+        logged_before = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
                 [*_SERVE, "--workers", str(self.workers)],
@@ -45,13 +48,20 @@ class ServeProcess:
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout
-        while not self._answers():
+        while not (self._answers() and self._workers_started(logged_before)):
             if self.proc.poll() is not None:
                 raise ServeFailed(f"todo serve exited with {self.proc.returncode}: {self.tail()}")
             if time.monotonic() > deadline:
                 raise ServeFailed(f"todo serve did not answer within {timeout:.0f} s")
             time.sleep(0.1)
         return self
+
+    def _workers_started(self, offset: int) -> bool:
+        if self.env.get("LOG_LEVEL", "info").lower() not in ("info", "debug"):
+            return True  # uvicorn does not log startups: /healthz is all there is to go by
+        with self.log.open("rb") as log:
+            log.seek(offset)
+            return log.read().count(b"Application startup complete") >= self.workers
 
     def _answers(self) -> bool:
         try:
