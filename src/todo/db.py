@@ -45,6 +45,11 @@ RECONNECT_TIMEOUT = 5.0
 """Seconds the pool keeps retrying (with backoff) to replace a lost connection before it lets
 the next request start afresh: keeps the retry delay short however long an outage lasted."""
 DEFAULT_LIMITS = Limits(statement=5.0, lock=2.0, idle_in_transaction=10.0)
+_COMMIT: Query = ("COMMIT", ())
+_NO_FLUSH: Query = ("SET LOCAL synchronous_commit TO off", ())
+"""Before the COMMIT of a read whose only writes ran at commit (a rate-limit count): its commit
+does not wait for the WAL flush. A crash may lose the last fraction of a second of such counts;
+it can lose nothing else, since the transaction wrote nothing else."""
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
@@ -94,7 +99,11 @@ def sqlalchemy_url(url: str) -> str:
 
 
 class Transaction:
-    """One open transaction; runs parameterised statements and never commits by itself."""
+    """One open transaction; runs parameterised statements and never commits by itself.
+
+    Its owner may promise that the next batch is its last (`closing`): COMMIT then travels in
+    the same round trip, so a transaction of one batch costs one round trip in all.
+    """
 
     def __init__(
         self,
@@ -112,6 +121,19 @@ class Transaction:
         self._limits = limits
         self._fresh = True  # no round trip has completed: a dead connection may be replaced
         self._at_commit: list[Query] = []
+        self._closing = False
+        self._writes = True
+        self._commit_sent = False
+        self.committed = False
+
+    def closing(self, *, writes: bool = True) -> None:
+        """Promise that the next batch is the transaction's last: COMMIT (and what runs at
+        commit) goes out with it. A statement after it is a programming error. `writes=False`
+        says the batch only reads: if its connection turns out dead, it may simply run again
+        elsewhere (a lost write could have committed: its outcome is unknown), and its COMMIT
+        need not wait for the WAL flush (`_NO_FLUSH`)."""
+        self._closing = True
+        self._writes = writes
 
     async def fetch_all(self, query: str, params: Params = ()) -> list[Row]:
         """All rows of one statement, as dicts."""
@@ -152,18 +174,20 @@ class Transaction:
         self._at_commit.append(query)
 
     async def commit(self) -> None:
-        """COMMIT. If the connection is lost (or goes silent) now, nobody can say whether the
-        transaction committed: the caller hears exactly that (OutcomeUnknown)."""
-        try:
-            with self._deadline():
-                await self._commit()
-        except (psycopg.OperationalError, TimeoutError) as error:
-            if self._limits is None or not outages.lost(self.conn, error):
-                raise
-            raise OutcomeUnknown(
-                "The connection to the database was lost while saving: the change may or may "
-                "not have been saved. Retry with the same Idempotency-Key to be sure."
-            ) from None
+        """COMMIT, unless the last batch carried it. If the connection is lost (or goes silent)
+        now, nobody can say whether the transaction committed: the caller hears exactly that
+        (OutcomeUnknown)."""
+        if self.committed:
+            return
+        self._commit_sent = True
+        with self._deadline():
+            await self._commit()
+        self.committed = True
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Whether a COMMIT of writes has gone out and no answer came back."""
+        return self._commit_sent and self._writes and not self.committed
 
     async def _commit(self) -> None:
         if not self._at_commit:
@@ -175,14 +199,20 @@ class Transaction:
             await self.conn.commit()
 
     async def _send(self, queries: list[Query]) -> list[psycopg.AsyncCursor[Row]]:
+        if self._commit_sent:
+            raise RuntimeError("a statement after the transaction's last batch")
         # The prelude and the guard go out once, in front of the first statements sent.
         first = [self._prelude] if self._prelude is not None else []
         guard, self._prelude, self._guard = self._guard, None, None
         at = len(first)
         if guard is not None:
             first += [guard.query, *guard.then]
-        everything = first + queries
+        last = [*self._at_commit, _COMMIT] if self._closing else []
+        if last and self._at_commit and not self._writes:
+            last.insert(0, _NO_FLUSH)
+        everything = first + queries + last
         cursors = self._cursors(len(everything), plain=at)
+        self._commit_sent = bool(last)
         try:
             await self._run(cursors, everything, plain=at)
         except psycopg.Error:
@@ -191,9 +221,10 @@ class Transaction:
             if guard is not None and cursors[at].description:
                 guard.check(await cursors[at].fetchall())
             raise
+        self.committed = bool(last)
         if guard is not None:
             guard.check(await cursors[at].fetchall())
-        return cursors[len(first) :]
+        return cursors[len(first) : len(first) + len(queries)]
 
     def _cursors(self, count: int, *, plain: int = 0) -> list[psycopg.AsyncCursor[Any]]:
         # The first `plain` results (the prelude's) are never read: no dict rows made for them.
@@ -213,7 +244,10 @@ class Transaction:
                 await self._execute(cursors, queries)
                 return
             except psycopg.OperationalError:
-                if not (self._fresh and self._limits is not None and self.conn.broken):
+                # Not once COMMIT of writes went out with the batch: it may have committed.
+                unsafe = self._commit_sent and self._writes
+                retry = self._fresh and not unsafe and self._limits is not None
+                if not (retry and self.conn.broken):
                     raise
             log.info("a pooled connection was dead; trying again on another")
             self._db.outage.failed()  # until a round trip succeeds: the server may be down
@@ -350,6 +384,17 @@ class Database:
         if self.outage.down:
             timeout = min(timeout, outages.OUTAGE_WAIT)
         try:
+            for _ in range(self.pool.max_size):
+                conn = await self.pool.getconn(timeout=timeout)
+                if not outages.closed_by_server(conn):
+                    return conn
+                # The server ended it while it sat in the pool (a restart, a terminated
+                # backend): drop it without a round trip and take another. The server may be
+                # down: until a round trip succeeds, wait for a connection only briefly.
+                await conn.close()
+                await self.pool.putconn(conn)
+                self.outage.failed()
+                timeout = min(timeout, outages.OUTAGE_WAIT)
             return await self.pool.getconn(timeout=timeout)
         except PoolTimeout:
             if self.outage.down or self.pool.get_stats().get("pool_size", 0) == 0:
@@ -372,6 +417,8 @@ class Database:
                 raise
             if lost:
                 self.outage.failed()
+                if tx.outcome_unknown:
+                    raise OutcomeUnknown(outages.COMMIT_LOST) from error
             mapped = outages.as_domain_error(error, connection_lost=lost)
             if mapped is None:
                 raise

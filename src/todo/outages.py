@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select
 import socket
 import time
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ OUTAGE_WAIT = 1.0
 suspected to be down (a connection failed and nothing has succeeded since)."""
 UNREACHABLE = "The database is unavailable right now; try again shortly."
 BUSY = "The service is busy; try again shortly."
+COMMIT_LOST = (
+    "The connection to the database was lost while saving: the change may or may not have "
+    "been saved. Retry with the same Idempotency-Key to be sure."
+)
 TOO_SLOW = "The database did not answer in time; try again shortly."
 
 # Errors after which the transaction can simply be tried again (by the client).
@@ -140,6 +145,19 @@ class Deadline:
 
 NO_DEADLINE = Deadline(None, 0.0)
 """For owner transactions (operator commands): bulk work may take long."""
+
+
+def closed_by_server(conn: psycopg.AsyncConnection[Any]) -> bool:
+    """Whether an idle pooled connection has something to read: the server's goodbye (end of
+    file, or a termination notice) when it restarted or ended the session meanwhile. An idle
+    connection is otherwise silent, so one poll of its socket tells, without a round trip."""
+    if conn.closed:
+        return True
+    try:
+        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
 
 
 def lost(conn: psycopg.AsyncConnection[Any], error: BaseException) -> bool:

@@ -50,3 +50,35 @@ async def test_the_guards_verdict_comes_before_a_database_error(db: Database) ->
     with pytest.raises(Refused):
         async with db.transaction(None, guard=guard) as tx:
             await tx.fetch_all("SELECT 1 / 0")
+
+
+async def test_a_closing_batch_carries_commit(db: Database) -> None:
+    alice = await make_user(db, "alice@example.com")
+    async with db.transaction(alice) as tx:
+        tx.closing()
+        await tx.execute("INSERT INTO tasks (user_id, title) VALUES (%s, 'one trip')", (alice,))
+        assert tx.committed
+        # Already visible to everyone else, before the transaction's block has ended.
+        async with db.owner_transaction() as other:
+            assert await other.fetch_value("SELECT count(*) FROM tasks") == 1
+        with pytest.raises(RuntimeError, match="after the transaction's last batch"):
+            await tx.fetch_all("SELECT 1")
+
+
+async def test_a_refusing_guard_beside_a_closing_write_changes_nothing(db: Database) -> None:
+    """Its COMMIT travels with the write, so the guard's own verdict comes too late to roll
+    back: the write must already have been confined to nothing by the (empty) identity."""
+    alice = await make_user(db, "alice@example.com")
+    # As the API's guard for a dead credential: no caller row, so no identity is set.
+    identity = f"SELECT set_config('app.current_user_id', '{alice}', true) WHERE false"
+    guard = Guard((identity, ()), refuse_unless_one_row)
+
+    async def plant() -> None:
+        async with db.transaction(None, guard=guard) as tx:
+            tx.closing()
+            await tx.execute("INSERT INTO tasks (user_id, title) VALUES (%s, 'planted')", (alice,))
+
+    with pytest.raises(Refused):  # the verdict first, though row-level security refused too
+        await plant()
+    async with db.owner_transaction() as tx:
+        assert await tx.fetch_value("SELECT count(*) FROM tasks") == 0

@@ -140,7 +140,8 @@ async def test_the_session_check_is_one_lookup_by_primary_key(db: Database) -> N
     statement, params = api_repository.caller_check(
         user_id=uuid.uuid4(),
         session_token_hash=None,
-        windows=[("m", 60)],
+        windows=[("m", 60, 100)],
+        path_user_id=None,
         session_id=uuid.uuid4(),
     )
     async with db.owner_transaction() as tx:

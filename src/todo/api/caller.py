@@ -7,9 +7,12 @@ the rate limits are one statement (a `Guard`) sent in the same pipeline as the r
 statements; the request is counted in the COMMIT round trip (`Transaction.at_commit`), so the
 caller's counter row is locked only for that moment and the caller's other requests never
 queue behind this one. A request therefore costs two round trips: its statements, then the
-count and COMMIT. The guard's verdict is read before any other result is used; whatever ran
-beside it is rolled back when it refuses, and row-level security has already confined it to
-the rows of the credential's own user.
+count and COMMIT; or one, when the route says its first batch is its last
+(`Transaction.closing`: a get, a list, a plain write), for then the count and COMMIT travel
+with it. The guard's verdict is read before any other result is used. The guard makes the
+caller the identity only when the request may go ahead (a live credential, the path's user, no
+limit reached); otherwise row-level security lets what ran beside it see and change nothing,
+and it is rolled back, or, when COMMIT travelled with it, committed with nothing to commit.
 
 A request that fails after (or before) its work still counts: the work is rolled back and the
 request is counted on its own (`count`), which also answers a bad credential with 401 rather
@@ -71,21 +74,26 @@ class Caller:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """The request's one transaction, its first round trip carrying the guard."""
+        """The request's one transaction, its first round trip carrying the guard, its last
+        the count (see the module docstring)."""
         guard = Guard(self._query(), self._check, then=self._sweeper.due())
+        committed = False
         try:
             async with self._db.transaction(None, guard=guard) as tx:
-                yield tx
-                if not self.checked:
-                    await tx.batch()  # a request that ran no statement is checked all the same
                 if self._windows:
-                    tx.at_commit(
-                        repository.count_request(user_id=self.user_id, windows=self._kinds)
-                    )
+                    tx.at_commit(repository.count_request(windows=self._kinds))
+                try:
+                    yield tx
+                    if not self.checked:
+                        await tx.batch()  # a request that ran no statement is checked anyway
+                finally:
+                    committed = tx.committed
         except ServiceUnavailable:
             raise  # the database is in trouble (or the outcome unknown): counting would fail
         except _CLIENT_ERRORS:
-            if not self.refused:
+            # Counted already when the transaction committed with its count (a one-batch
+            # request refused after the fact: a task not found, the guard's verdict).
+            if not self.refused and not committed:
                 await self.count()
             raise
 
@@ -98,8 +106,8 @@ class Caller:
         self._check(rows)
 
     @property
-    def _kinds(self) -> list[tuple[str, int]]:
-        return [(window.kind, window.seconds) for window in self._windows]
+    def _kinds(self) -> tuple[tuple[str, int, int], ...]:
+        return tuple((window.kind, window.seconds, window.limit) for window in self._windows)
 
     def _query(self, *, counting: bool = False) -> Query:
         return repository.caller_check(
@@ -107,6 +115,7 @@ class Caller:
             session_token_hash=self._credential.session_token_hash,
             session_id=self._credential.session_id,
             windows=self._kinds,
+            path_user_id=self.path_user_id,
             slide=self._slide,
             counting=counting,
         )

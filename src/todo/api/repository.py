@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -36,12 +37,15 @@ _CALLER_BY_JWT_SESSION = (
 )
 
 # Each window of each user is one row of rate_limits, restarted in place when a new window
-# begins (fixed windows aligned to the epoch).
+# begins (fixed windows aligned to the epoch). The windows are the deployment's settings, not
+# input: written into the statement as literals (no array to adapt on every request), so each
+# process prepares one statement per kind of credential.
 _WINDOWS = """
 windows AS (
-    SELECT w.kind,
+    SELECT w.kind, w.max_hits,
            to_timestamp(floor(extract(epoch FROM now()) / w.seconds) * w.seconds) AS started_at
-    FROM unnest(%(kinds)s::text[], %(seconds)s::int[]) AS w(kind, seconds)
+    FROM (VALUES {values}) AS w(kind, seconds, max_hits)
+    WHERE {counting}
 )"""
 _UPSERT = """
     INSERT INTO rate_limits AS r (key, window_started_at, hits)
@@ -52,19 +56,30 @@ _UPSERT = """
                     THEN r.hits + 1 ELSE 1 END,
         window_started_at = excluded.window_started_at
 """
+# The caller becomes the transaction's identity only when the request may go ahead: the
+# credential is live, names the user in the path, and no window is over its limit. Otherwise
+# the identity stays empty and row-level security shows the request nothing and lets it change
+# nothing, even though the request's statements (and, for a one-batch request, COMMIT) travel
+# in the same round trip as this check. `app.caller_id` names the user the request is counted
+# for (`count_request`): a live credential's, unless a limit already refuses the request.
 _SELECT = """
 SELECT caller.user_id,
-       set_config('{identity}', caller.user_id::text, true) AS identity,
+       set_config('{identity}', CASE
+           WHEN caller.user_id = %(path_user_id)s AND NOT over.limit_reached
+           THEN caller.user_id::text ELSE '' END, true) AS identity,
+       set_config('{caller_setting}', CASE
+           WHEN NOT over.limit_reached THEN caller.user_id::text ELSE '' END, true) AS caller_id,
        counted.key, counted.hits,
        extract(epoch FROM counted.window_started_at)::bigint AS window_started
-FROM caller LEFT JOIN counted ON true
+FROM caller
+CROSS JOIN (SELECT EXISTS (SELECT FROM counted WHERE hits > max_hits) AS limit_reached) AS over
+LEFT JOIN counted ON true
 """
-# The request's guard: find the caller, make them the transaction's identity (row-level security
-# then shows only their rows, whatever the request asked for), and read where the caller stands
-# in each window, this request included. It writes no counter: the count is added by
-# `count_request` in the COMMIT round trip, so a user's counter row is locked for that moment
-# only, never while the request works (a user's requests would otherwise queue behind each
-# other, and a duplicate Idempotency-Key would wait instead of hearing 409 at once).
+# The request's guard: find the caller, make them the transaction's identity (see _SELECT), and
+# read where the caller stands in each window, this request included. It writes no counter:
+# `count_request` adds the count right before COMMIT, so a user's counter row is locked for
+# that moment only, never while the request works (a user's requests would otherwise queue
+# behind each other, and a duplicate Idempotency-Key would wait instead of hearing 409 at once).
 _GUARD = (
     "WITH caller AS ({caller}),{slide}"
     + _WINDOWS
@@ -72,7 +87,7 @@ _GUARD = (
 counted AS (
     SELECT %(prefix)s::text || caller.user_id || ':' || windows.kind AS key,
            CASE WHEN r.window_started_at = windows.started_at THEN r.hits + 1 ELSE 1 END AS hits,
-           windows.started_at AS window_started_at
+           windows.max_hits, windows.started_at AS window_started_at
     FROM caller CROSS JOIN windows
     LEFT JOIN rate_limits AS r ON r.key = %(prefix)s::text || caller.user_id || ':' || windows.kind
 )"""
@@ -83,65 +98,96 @@ counted AS (
 _GUARD_COUNTING = (
     "WITH caller AS ({caller}),{slide}"
     + _WINDOWS
-    + ",\ncounted AS ("
+    + ",\nupserted AS ("
     + _UPSERT.format(user_id="caller.user_id", source="caller CROSS JOIN windows")
-    + "    RETURNING key, hits, window_started_at\n)"
+    + "    RETURNING key, hits, window_started_at\n),"
+    + "\ncounted AS (SELECT upserted.*, windows.max_hits FROM upserted"
+    + " JOIN windows ON windows.kind = split_part(upserted.key, ':', 3))"
     + _SELECT
 )
-_COUNT = "WITH" + _WINDOWS + _UPSERT.format(user_id="%(user_id)s::text", source="windows")
+# Counts the request for the user the guard found (none for a dead credential).
+_COUNT = (
+    "WITH"
+    + _WINDOWS
+    + ",\ncaller AS (SELECT nullif(current_setting('{caller_setting}', true), '') AS user_id)"
+    + _UPSERT.format(
+        user_id="caller.user_id",
+        source="caller CROSS JOIN windows WHERE caller.user_id IS NOT NULL",
+    )
+)
+CALLER_SETTING = "app.caller_id"
+"""The transaction-local setting naming the request's live credential's user (see _SELECT)."""
+
+Windows = Sequence[tuple[str, int, int]]
+"""(kind, seconds, limit) of each counted window."""
 
 
-def _guard(session_token_hash: bytes | None, session_id: UUID | None, *, counting: bool) -> str:
-    if session_token_hash is not None:
-        caller, slide = _CALLER_BY_SESSION, _SLIDE
-    else:
-        caller, slide = (_CALLER_BY_JWT_SESSION if session_id else _CALLER_BY_USER), ""
-    template = _GUARD_COUNTING if counting else _GUARD
-    return template.format(caller=caller, slide=slide, identity=IDENTITY_SETTING)
+@functools.cache
+def _statement(
+    template: str, caller: str, slide: str, windows: tuple[tuple[str, int, int], ...]
+) -> str:
+    for kind, _, _ in windows:
+        if not kind.isalnum():  # fixed code constants ('m', 'h'), never input
+            raise ValueError(f"bad window kind {kind!r}")
+    values = ", ".join(
+        f"('{kind}', {int(seconds)}, {int(most)})" for kind, seconds, most in windows
+    )
+    return template.format(
+        caller=caller,
+        slide=slide,
+        identity=IDENTITY_SETTING,
+        caller_setting=CALLER_SETTING,
+        # With no window configured nothing is counted; one placeholder row keeps the SQL valid.
+        values=values or "(NULL::text, 1, 0)",
+        counting="true" if windows else "false",
+    )
 
 
 def caller_check(
     *,
     user_id: UUID | None,
     session_token_hash: bytes | None,
-    windows: Sequence[tuple[str, int]],
+    windows: Windows,
+    path_user_id: UUID | None,
     slide: tuple[int, int] | None = None,
     session_id: UUID | None = None,
     counting: bool = False,
 ) -> Query:
-    """The statement that checks a credential and reads (with `counting`: also counts) the
-    request's standing in each window.
+    """The statement that checks a credential, makes the transaction's identity the path's user
+    when the request may go ahead, and reads (with `counting`: also counts) the request's
+    standing in each window.
 
     The credential is a session token (its hash), or a JWT's user, with `session_id` when the
     JWT names its session (then that session must be live too). Its rows: none when the
-    credential is dead; else one per window (kind, seconds) with `user_id`, `key`, `hits`
-    (this request included) and `window_started` (epoch seconds), or a single row with
-    null counters when no window is counted. `slide` is (expires_in, update_age) in seconds to
-    slide a session token's session forward when due, or None not to.
+    credential is dead; else one per window with `user_id`, `key`, `hits` (this request
+    included) and `window_started` (epoch seconds), or a single row with null counters when no
+    window is counted. `slide` is (expires_in, update_age) in seconds to slide a session
+    token's session forward when due, or None not to.
     """
+    if session_token_hash is not None:
+        caller, slide_sql = _CALLER_BY_SESSION, _SLIDE
+    else:
+        caller, slide_sql = (_CALLER_BY_JWT_SESSION if session_id else _CALLER_BY_USER), ""
+    template = _GUARD_COUNTING if counting else _GUARD
+    statement = _statement(template, caller, slide_sql, tuple(windows))
     params = {
         "user_id": user_id,
         "session_id": session_id,
         "token_hash": session_token_hash,
-        "kinds": [kind for kind, _ in windows],
-        "seconds": [seconds for _, seconds in windows],
+        "path_user_id": path_user_id,
         "prefix": RATE_KEY_PREFIX,
         "slide": slide is not None,
         "expires_in": slide[0] if slide else 0,
         "update_age": slide[1] if slide else 0,
     }
-    return (_guard(session_token_hash, session_id, counting=counting), params)
+    return (statement, params)
 
 
-def count_request(*, user_id: UUID, windows: Sequence[tuple[str, int]]) -> Query:
-    """Count one request of `user_id` in each window (the guard only read the counters)."""
-    params = {
-        "user_id": user_id,
-        "kinds": [kind for kind, _ in windows],
-        "seconds": [seconds for _, seconds in windows],
-        "prefix": RATE_KEY_PREFIX,
-    }
-    return (_COUNT, params)
+def count_request(*, windows: Windows) -> Query:
+    """Count one request in each window, for the user whose live credential the guard found
+    (nothing for a dead one). Runs right before COMMIT."""
+    statement = _statement(_COUNT, "", "", tuple(windows))
+    return (statement, {"prefix": RATE_KEY_PREFIX})
 
 
 def sweep_counters(*, older_than_seconds: int, batch: int) -> Query:

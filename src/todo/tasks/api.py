@@ -105,7 +105,9 @@ TaskId = Annotated[UUID, Path(description="The task's id.")]
 
 
 async def own_task(tx: TxDep, caller: CurrentUser, task_id: TaskId) -> Row:
-    """The caller's task named in the path, or 404 (someone else's task looks the same)."""
+    """The caller's task named in the path, or 404 (someone else's task looks the same): the
+    whole of a read's transaction, so it goes out with COMMIT."""
+    tx.closing(writes=False)
     return await service.get_task(tx, user_id=caller.user_id, task_id=task_id)
 
 
@@ -154,6 +156,7 @@ async def list_tasks(
     ] = 0,
 ) -> Response:
     options = ListOptions(completed=completed, sort=sort, order=order, limit=limit, offset=offset)
+    tx.closing(writes=False)  # one batch (the page and its total): it goes out with COMMIT
     page = await service.list_tasks(tx, user_id=caller.user_id, options=options)
     return envelope.success(
         [public(row) for row in page.rows],
@@ -179,6 +182,8 @@ async def list_tasks(
 )
 async def create_task(caller: CurrentUser, tx: TxDep, new: NewTask, request: Request) -> Response:
     keyed = await idempotency.keyed_request(request)
+    if keyed is None:
+        tx.closing()  # one statement: it goes out with COMMIT
 
     async def create() -> Response:
         row = await service.create_task(tx, user_id=caller.user_id, new=new)
@@ -219,6 +224,8 @@ async def update_task(
     caller: CurrentUser, tx: TxDep, task_id: TaskId, change: TaskChange, request: Request
 ) -> Response:
     versions = conditions.if_match(request)
+    if versions is None:  # (a conditional write that misses looks again: 412 or 404?)
+        tx.closing()  # one statement: it goes out with COMMIT
     row = await service.update_task(
         tx, user_id=caller.user_id, task_id=task_id, change=change, versions=versions
     )
@@ -241,6 +248,8 @@ async def delete_task(
     caller: CurrentUser, tx: TxDep, task_id: TaskId, request: Request
 ) -> Response:
     versions = conditions.if_match(request)
+    if versions is None:  # (a conditional write that misses looks again: 412 or 404?)
+        tx.closing()  # one statement: it goes out with COMMIT
     await service.delete_task(tx, user_id=caller.user_id, task_id=task_id, versions=versions)
     return envelope.empty(headers=caller.headers())
 
@@ -256,5 +265,7 @@ async def toggle_task(
     caller: CurrentUser, tx: TxDep, task_id: TaskId, request: Request
 ) -> Response:
     versions = conditions.if_match(request)
+    if versions is None:  # (a conditional write that misses looks again: 412 or 404?)
+        tx.closing()  # one statement: it goes out with COMMIT
     row = await service.toggle_task(tx, user_id=caller.user_id, task_id=task_id, versions=versions)
     return one_task(caller, row)
