@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `todo serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Web worker processes.")
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    opentelemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry (traces, metrics, logs through the globally "
+        "configured providers, e.g. under `opentelemetry-instrument`). Off, it costs nothing; "
+        "on, FastAPI checks for providers on every request.",
+    )
 
     better_auth_secret: SecretStr | None = Field(
         default=None,
