@@ -206,33 +206,28 @@ async def test_pages_stay_exact_while_tasks_come_and_go(
     ids = [str(row["id"]) for row in rows]
     doomed = set(ids[1::4])
     seen: list[str] = []
-    walking = True
 
     async def meddle() -> None:
-        steps = 0
-        while walking and steps < 25:
-            async with listed.db.owner_transaction() as tx:
-                await tx.execute(
-                    "INSERT INTO tasks (user_id, title) SELECT %s, 'new ' || n "
-                    "FROM generate_series(1, 3) AS n",
-                    (carol.id,),
-                )
-                unseen = sorted(doomed - set(seen))[:2]
-                await tx.execute("DELETE FROM tasks WHERE id = ANY(%s::uuid[])", (unseen,))
-            steps += 1
-            await asyncio.sleep(0)
-        assert steps > 1  # the walk really was interleaved with changes
-
-    async def walk_all() -> None:
-        nonlocal walking
-        try:
-            seen.extend(
-                task["id"] for task in await walk(listed, carol, sort=sort, order=order, limit=7)
+        """One step of the other connection: three newer tasks, two unseen ones deleted."""
+        async with listed.db.owner_transaction() as tx:
+            await tx.execute(
+                "INSERT INTO tasks (user_id, title) SELECT %s, 'new ' || n "
+                "FROM generate_series(1, 3) AS n",
+                (carol.id,),
             )
-        finally:
-            walking = False
+            unseen = sorted(doomed - set(seen))[:2]
+            await tx.execute("DELETE FROM tasks WHERE id = ANY(%s::uuid[])", (unseen,))
 
-    await asyncio.gather(meddle(), walk_all())
+    params: dict[str, Any] = {"sort": sort, "order": order, "limit": 7}
+    pages = 0
+    while True:  # each page is fetched while the other connection changes the list
+        (data, meta), _ = await asyncio.gather(page(listed, carol, **params), meddle())
+        seen.extend(task["id"] for task in data)
+        pages += 1
+        if meta["next_cursor"] is None:
+            break
+        params["cursor"] = meta["next_cursor"]
+    assert pages > 10
     assert len(seen) == len(set(seen))
     stable = set(ids) - doomed
     assert stable <= set(seen)
