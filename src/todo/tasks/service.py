@@ -71,7 +71,8 @@ async def list_tasks(
     cursor: str | None = None,
     count: bool = True,
 ) -> TaskList:
-    """A page of the user's tasks (optionally only done or only open ones) and their total.
+    """A page of the user's tasks (optionally only done or only open ones) and, if `count`,
+    the total that match.
 
     The one listing of tasks: the API and the web pages both page through it. A page starts
     after the row a `cursor` names (one this listing gave out for the same sort, order and
