@@ -14,7 +14,7 @@ FROM pg_constraint WHERE conrelid = 'tasks'::regclass
 UNION ALL
 SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisvalid
 FROM pg_index WHERE indrelid = 'tasks'::regclass
-ORDER BY 1
+ORDER BY 1, 2  -- pk_tasks is both a constraint and an index: the definition breaks the tie
 """
 
 
