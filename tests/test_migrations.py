@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, pool
 
 from todo import migrate, models
 from todo.db import sqlalchemy_url
+from todo.seeding import repository as seeding
 
 
 def _catalog(url: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
@@ -127,3 +128,43 @@ def test_each_downgrade_step_leaves_a_consistent_revision(
     assert migrate.current(empty_database_url) == (None if step == "base" else step)
     migrate.upgrade(empty_database_url)
     assert migrate.current(empty_database_url) == migrate.head(empty_database_url)
+
+
+_INDEXES = (
+    "SELECT indexname, regexp_replace(indexdef, '^.* USING ', '') FROM pg_indexes "
+    "WHERE tablename IN ('users', 'tasks') ORDER BY indexname"
+)
+
+
+def test_migration_008_sets_the_listing_indexes_and_its_downgrade_restores_001s(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    migrate.upgrade(url, "007")
+    before = _catalog(url, _INDEXES)
+    migrate.upgrade(url, "008")
+    assert _catalog(url, _INDEXES) == [
+        ("idx_tasks_updated_at", "btree (updated_at DESC)"),
+        ("idx_tasks_user_completed", "btree (user_id, completed)"),
+        ("idx_tasks_user_completed_created", "btree (user_id, completed, created_at DESC)"),
+        ("idx_tasks_user_created", "btree (user_id, created_at DESC, id DESC)"),
+        ("idx_tasks_user_updated", "btree (user_id, updated_at DESC, id DESC)"),
+        ("pk_tasks", "btree (id)"),
+        ("pk_users", "btree (id)"),
+        ("uk_users_email", "btree (email)"),
+    ]
+    migrate.downgrade(url, "007")
+    assert _catalog(url, _INDEXES) == before
+    assert len(before) == 10  # 001's set, as test_migration_001_... lists it
+    migrate.upgrade(url)
+    assert migrate.current(url) == migrate.head(url)
+
+
+def test_the_seed_rebuilds_exactly_the_head_schemas_task_structures(database_url: str) -> None:
+    names = _catalog(
+        database_url,
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass "
+        "AND contype IN ('p', 'f') UNION SELECT indexrelid::regclass::text FROM pg_index "
+        "WHERE indrelid = 'tasks'::regclass",
+    )
+    assert {name for (name,) in names} == {name for name, _ in seeding.TASK_STRUCTURES}

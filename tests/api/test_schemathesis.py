@@ -16,6 +16,9 @@ What the generator is taught, each a documented rule rather than a hole in the c
 - a stale `If-Match` is refused with 412, an unknown emailed token with Better Auth's 400
   INVALID_TOKEN, a taken email with its 422: answers to requests valid in form but not in fact,
   like 404 for a missing task;
+- a list `cursor` is one the listing gave out for the same filter and order, and comes without
+  `offset` (opaque: no schema can say more); when the listing has no next page to give, the
+  generated cursor is left out;
 - a CSV import is checked beyond what a JSON Schema can say (a header with a title column,
   each row a valid task), so CSV bodies get every check but the one that expects acceptance.
 """
@@ -30,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from email_validator import EmailNotValidError, validate_email
@@ -168,6 +172,8 @@ def test_every_operation_keeps_its_documented_promises(case: Any, target: Target
         "Idempotency-Key"
     ):
         case.headers["Idempotency-Key"] = str(uuid.uuid4())
+    if not _negative(case, ParameterLocation.QUERY):
+        _give_a_real_cursor(case, target)
     excluded = [positive_data_acceptance] if case.media_type == "text/csv" else []
     response = case.call_and_validate(base_url=target.server.url, excluded_checks=excluded)
     if case.method.upper() == case.operation.method.upper():  # not a probe of another method
@@ -182,6 +188,24 @@ def test_the_generated_requests_reached_the_handlers() -> None:
     assert task_api, "no task API operation was exercised"
     for name, codes in task_api.items():
         assert any(200 <= code < 300 for code in codes), (name, sorted(codes))
+
+
+def _give_a_real_cursor(case: Any, target: Target) -> None:
+    query = case.query or {}
+    if case.operation.path != "/api/{user_id}/tasks" or "cursor" not in query:
+        return
+    query.pop("offset", None)
+    listing = {name: query[name] for name in ("completed", "sort", "order") if name in query}
+    response = httpx.get(
+        f"{target.server.url}/api/{target.user_id}/tasks",
+        params={**listing, "limit": 1},
+        headers={"Authorization": f"Bearer {TOKEN['jwt']}"},
+    )
+    cursor = response.json()["meta"]["next_cursor"] if response.status_code == 200 else None
+    if cursor is None:
+        del query["cursor"]
+    else:
+        query["cursor"] = cursor
 
 
 def _negative(case: Any, location: ParameterLocation) -> bool:

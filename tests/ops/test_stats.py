@@ -22,7 +22,7 @@ def test_stats_report_counts_sizes_and_index_usage(cli: Cli, query: Query) -> No
     )  # fmt: skip
     assert tables["tasks"]["total_bytes"] >= tables["tasks"]["table_bytes"] > 0
     names = {row["name"] for row in report["indexes"]}
-    assert {"idx_tasks_user_id", "idx_tasks_created_at", "pk_tasks_archive"} <= names
+    assert {"idx_tasks_user_created", "idx_tasks_updated_at", "pk_tasks_archive"} <= names
     unused = set(report["unused_indexes"])
     assert "idx_tasks_archive_user_id" in unused
     assert unused <= names

@@ -26,6 +26,10 @@ class ListMeta(Meta):
     total: int = Field(description="How many tasks match the filter, across all pages.")
     limit: int = Field(description="The page size used.")
     offset: int = Field(description="How many matching tasks were skipped.")
+    next_cursor: str | None = Field(
+        description="Send as `cursor` (with the same `completed`, `sort` and `order`) for the "
+        "page after this one; null on the last page."
+    )
 
 
 class ErrorBody(BaseModel):

@@ -24,9 +24,7 @@ class User(UserBase, table=True):
 
     __tablename__ = "users"
     __table_args__ = (
-        sa.UniqueConstraint("email", name="uk_users_email"),
-        sa.Index("idx_users_email", "email"),
-        sa.Index("idx_users_created_at", "created_at"),
+        sa.UniqueConstraint("email", name="uk_users_email"),  # also the index email lookups use
     )
 
     id: uuid.UUID = Field(sa_column=models.uuid_pk())

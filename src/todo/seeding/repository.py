@@ -17,16 +17,23 @@ from todo.seeding import words
 DOMAIN = "synthetic.example"
 _SYNTHETIC = "email LIKE '%%@" + DOMAIN + "'"
 
-# The tasks table's primary key, indexes and foreign key exactly as migration 001 creates them;
-# dropped for a load into an empty table and rebuilt afterwards, in this order.
+# The tasks table's primary key, indexes and foreign key exactly as the migrations leave them
+# (001, with 008's index set); dropped for a load into an empty table and rebuilt afterwards,
+# in this order.
 TASK_STRUCTURES: tuple[tuple[str, str], ...] = (
     ("pk_tasks", "ALTER TABLE tasks ADD CONSTRAINT pk_tasks PRIMARY KEY (id)"),
-    ("idx_tasks_user_id", "CREATE INDEX idx_tasks_user_id ON tasks (user_id)"),
+    (
+        "idx_tasks_user_created",
+        "CREATE INDEX idx_tasks_user_created ON tasks (user_id, created_at DESC, id DESC)",
+    ),
     (
         "idx_tasks_user_completed",
         "CREATE INDEX idx_tasks_user_completed ON tasks (user_id, completed)",
     ),
-    ("idx_tasks_created_at", "CREATE INDEX idx_tasks_created_at ON tasks (created_at DESC)"),
+    (
+        "idx_tasks_user_updated",
+        "CREATE INDEX idx_tasks_user_updated ON tasks (user_id, updated_at DESC, id DESC)",
+    ),
     ("idx_tasks_updated_at", "CREATE INDEX idx_tasks_updated_at ON tasks (updated_at DESC)"),
     (
         "idx_tasks_user_completed_created",
@@ -187,7 +194,7 @@ async def drop_task_structure(tx: Transaction, name: str) -> None:
 
 
 async def create_task_structure(tx: Transaction, name: str) -> None:
-    """Create one of TASK_STRUCTURES exactly as migration 001 does."""
+    """Create one of TASK_STRUCTURES exactly as the migrations do."""
     await tx.execute(dict(TASK_STRUCTURES)[name])
 
 

@@ -25,6 +25,7 @@ from todo.api.deps import CurrentUser, TxDep, json_body, json_body_doc
 from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
 from todo.idempotency import api as idempotency
+from todo.tasks import cursor as cursors
 from todo.tasks import service
 from todo.tasks.models import TaskCreate, TaskPublic, TaskUpdate
 from todo.tasks.repository import ListOptions, SortField, SortOrder
@@ -152,16 +153,37 @@ async def list_tasks(
         Query(ge=service.LIMIT_MIN, le=service.LIMIT_MAX, description="Page size."),
     ] = service.LIMIT_DEFAULT,
     offset: Annotated[
-        int, Query(ge=0, le=service.OFFSET_MAX, description="Matching tasks to skip.")
-    ] = 0,
+        int | None,
+        Query(
+            ge=0,
+            le=service.OFFSET_MAX,
+            description="Matching tasks to skip (default 0). Deep pages are cheaper by `cursor`.",
+        ),
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=cursors.TOKEN_MAX,
+            description="Start after the last task of an earlier page: that page's "
+            "`meta.next_cursor`, sent with the same `completed`, `sort` and `order` (not with "
+            "`offset`). Rows added or deleted meanwhile never shift a task into or out of the "
+            "pages still to come. Opaque; anything else is refused with INVALID_PARAMETER.",
+        ),
+    ] = None,
 ) -> Response:
     options = ListOptions(completed=completed, sort=sort, order=order, limit=limit, offset=offset)
     tx.closing(writes=False)  # one batch (the page and its total): it goes out with COMMIT
-    page = await service.list_tasks(tx, user_id=caller.user_id, options=options)
+    page = await service.list_tasks(tx, user_id=caller.user_id, options=options, cursor=cursor)
     return envelope.success(
         [public(row) for row in page.rows],
         headers=caller.headers(),
-        meta={"total": page.total, "limit": limit, "offset": offset},
+        meta={
+            "total": page.total,
+            "limit": limit,
+            "offset": offset or 0,
+            "next_cursor": page.next_cursor,
+        },
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -31,32 +32,45 @@ _ONE = f"{COLUMNS}, {VERSION} AS version"
 SortField = Literal["created_at", "updated_at", "title"]
 SortOrder = Literal["asc", "desc"]
 
-# Column names never come from input: the sort key picks one of these fixed clauses.
-_ORDER_BY: dict[tuple[str, str], str] = {
-    ("created_at", "desc"): "created_at DESC, id DESC",
-    ("created_at", "asc"): "created_at ASC, id ASC",
-    ("updated_at", "desc"): "updated_at DESC, id DESC",
-    ("updated_at", "asc"): "updated_at ASC, id ASC",
-    ("title", "desc"): "lower(title) DESC, title DESC, id DESC",
-    ("title", "asc"): "lower(title) ASC, title ASC, id ASC",
+# Column expressions never come from input: the sort key picks one of these fixed sets.
+# sort field: (the row's key columns, the same key built from a cursor's parameters)
+_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
+    "created_at": (("created_at", "id"), "(%(after_value)s::timestamptz, %(after_id)s::uuid)"),
+    "updated_at": (("updated_at", "id"), "(%(after_value)s::timestamptz, %(after_id)s::uuid)"),
+    "title": (
+        ("lower(title)", "title", "id"),
+        "(lower(%(after_value)s::varchar), %(after_value)s::varchar, %(after_id)s::uuid)",
+    ),
 }
+_DIRECTION = {"asc": ("ASC", ">"), "desc": ("DESC", "<")}
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page ends: the last row's sort value (a timestamp or a title) and its id."""
+
+    value: datetime | str
+    id: UUID
 
 
 @dataclass(frozen=True)
 class ListOptions:
-    """How to list: filter, order and page."""
+    """How to list: filter, order and page. A page starts after a row (`after`, keyset) or
+    skips `offset` rows (None: not given); never both."""
 
     completed: bool | None = None
     sort: SortField = "created_at"
     order: SortOrder = "desc"
     limit: int = 50
-    offset: int = 0
+    offset: int | None = None
+    after: Keyset | None = None
 
 
 @dataclass(frozen=True)
 class TaskPage:
     rows: list[Row]
-    total: int
+    total: int | None  # None when not asked for
+    more: bool = False  # whether rows follow this page
 
 
 @dataclass(frozen=True)
@@ -69,23 +83,41 @@ class TaskCounts:
         return self.total - self.completed
 
 
-async def list_tasks(tx: Transaction, *, user_id: UUID, options: ListOptions) -> TaskPage:
-    """Patterns 1 and 2: a page of a user's tasks and the total that match, in one round trip."""
-    where = "user_id = %(user_id)s"
-    params: dict[str, Any] = {"user_id": user_id, "limit": options.limit, "offset": options.offset}
+async def list_tasks(
+    tx: Transaction, *, user_id: UUID, options: ListOptions, count: bool = True
+) -> TaskPage:
+    """Patterns 1 and 2: a page of a user's tasks and (if `count`) the total that match, in
+    one round trip. One row past the page is read to tell whether more follow."""
+    where = ["user_id = %(user_id)s"]
+    params: dict[str, Any] = {
+        "user_id": user_id,
+        "limit": options.limit + 1,
+        "offset": options.offset or 0,
+    }
     if options.completed is not None:
-        where += " AND completed = %(completed)s"
+        where.append("completed = %(completed)s")
         params["completed"] = options.completed
-    order_by = _ORDER_BY[(options.sort, options.order)]
-    page, count = await tx.batch(
-        (
-            f"SELECT {COLUMNS} FROM tasks WHERE {where} "
-            f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s",
-            params,
-        ),
-        (f"SELECT count(*) AS total FROM tasks WHERE {where}", params),
+    total_query = (
+        f"SELECT count(*) AS total FROM tasks WHERE {' AND '.join(where)}",
+        {"user_id": user_id, "completed": options.completed},
     )
-    return TaskPage(rows=page, total=count[0]["total"])
+    columns, cursor_key = _KEYS[options.sort]
+    direction, comparison = _DIRECTION[options.order]
+    if options.after is not None:
+        where.append(f"({', '.join(columns)}) {comparison} {cursor_key}")
+        params.update(after_value=options.after.value, after_id=options.after.id)
+    order_by = ", ".join(f"{column} {direction}" for column in columns)
+    page_query = (
+        f"SELECT {COLUMNS} FROM tasks WHERE {' AND '.join(where)} "
+        f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s",
+        params,
+    )
+    rows, *counted = await tx.batch(page_query, *([total_query] if count else []))
+    return TaskPage(
+        rows=rows[: options.limit],
+        total=counted[0][0]["total"] if counted else None,
+        more=len(rows) > options.limit,
+    )
 
 
 async def create_task(

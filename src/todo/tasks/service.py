@@ -13,14 +13,16 @@ task looked for, to tell a stale version (PreconditionFailed) from a missing tas
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, replace
 from typing import NoReturn
 from uuid import UUID
 
 from todo.db import Row, Transaction
 from todo.errors import InvalidParameter, PreconditionFailed, TaskNotFound, ValidationFailed
+from todo.tasks import cursor as cursors
 from todo.tasks import repository
 from todo.tasks.models import TaskCreate, TaskUpdate
-from todo.tasks.repository import ListOptions, TaskPage
+from todo.tasks.repository import ListOptions
 
 LIMIT_MIN, LIMIT_MAX, LIMIT_DEFAULT = 1, 100, 50
 OFFSET_MAX = 2**31 - 1  # far past any real listing; keeps OFFSET a valid bigint
@@ -41,7 +43,7 @@ def check_list_options(options: ListOptions) -> None:
     problems: dict[str, list[str]] = {}
     if not LIMIT_MIN <= options.limit <= LIMIT_MAX:
         problems["limit"] = [f"must be between {LIMIT_MIN} and {LIMIT_MAX}"]
-    if not 0 <= options.offset <= OFFSET_MAX:
+    if options.offset is not None and not 0 <= options.offset <= OFFSET_MAX:
         problems["offset"] = [f"must be between 0 and {OFFSET_MAX}"]
     if options.sort not in SORT_FIELDS:
         problems["sort"] = [f"must be one of {', '.join(SORT_FIELDS)}"]
@@ -51,10 +53,42 @@ def check_list_options(options: ListOptions) -> None:
         raise InvalidParameter("Invalid query parameters", details=problems)
 
 
-async def list_tasks(tx: Transaction, *, user_id: UUID, options: ListOptions) -> TaskPage:
-    """A page of the user's tasks (optionally only done or only open ones) and their total."""
+@dataclass(frozen=True)
+class TaskList:
+    """A page of a listing: its rows, the total that match (if counted) and the cursor of the
+    page after it (None on the last page)."""
+
+    rows: list[Row]
+    total: int | None
+    next_cursor: str | None
+
+
+async def list_tasks(
+    tx: Transaction,
+    *,
+    user_id: UUID,
+    options: ListOptions,
+    cursor: str | None = None,
+    count: bool = True,
+) -> TaskList:
+    """A page of the user's tasks (optionally only done or only open ones) and, if `count`,
+    the total that match.
+
+    The one listing of tasks: the API and the web pages both page through it. A page starts
+    after the row a `cursor` names (one this listing gave out for the same sort, order and
+    filter), or skips `options.offset` rows; not both."""
     check_list_options(options)
-    return await repository.list_tasks(tx, user_id=user_id, options=options)
+    scope = cursors.Scope(sort=options.sort, order=options.order, completed=options.completed)
+    if cursor is not None:
+        if options.offset is not None:
+            raise InvalidParameter(
+                "Invalid query parameters",
+                details={"cursor": ["cannot be combined with offset; send one or the other"]},
+            )
+        options = replace(options, after=cursors.decode(cursor, scope))
+    page = await repository.list_tasks(tx, user_id=user_id, options=options, count=count)
+    next_cursor = cursors.encode(page.rows[-1], scope) if page.more else None
+    return TaskList(rows=page.rows, total=page.total, next_cursor=next_cursor)
 
 
 async def create_task(tx: Transaction, *, user_id: UUID, new: TaskCreate) -> Row:

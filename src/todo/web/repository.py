@@ -1,75 +1,14 @@
-"""SQL the web UI needs beyond the seven query patterns: keyset pages, bulk changes, preferences.
+"""SQL the web UI needs beyond the seven query patterns: bulk changes, preferences, batches.
 
-Pages are cut by keyset (the last shown row's sort key and id) rather than by offset, so tasks
-added, completed or deleted while a user pages through the list never shift a row out of sight,
-and the ten-thousandth task costs no more to reach than the first.
+Its list is the task listing's (todo.tasks.service.list_tasks), paged by the same cursor.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from todo.db import Row, Transaction
 from todo.tasks.repository import COLUMNS, SortField, SortOrder
-
-# Column expressions never come from input: the sort key picks one of these fixed sets.
-_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    # sort field: (the row's key columns, the same key built from the cursor's parameters)
-    "created_at": (("created_at", "id"), "(%(after_value)s::timestamptz, %(after_id)s)"),
-    "updated_at": (("updated_at", "id"), "(%(after_value)s::timestamptz, %(after_id)s)"),
-    "title": (
-        ("lower(title)", "title", "id"),
-        "(lower(%(after_value)s), %(after_value)s::varchar, %(after_id)s)",
-    ),
-}
-_DIRECTION = {"asc": ("ASC", ">"), "desc": ("DESC", "<")}
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page ends: the last row's sort value (a timestamp or a title) and id."""
-
-    value: datetime | str
-    id: UUID
-
-
-@dataclass(frozen=True)
-class Slice:
-    rows: list[Row]
-    has_more: bool
-
-
-async def list_after(
-    tx: Transaction,
-    *,
-    user_id: UUID,
-    completed: bool | None,
-    sort: SortField,
-    order: SortOrder,
-    after: Cursor | None,
-    limit: int,
-) -> Slice:
-    """Up to `limit` of the user's tasks in the given order, starting after `after`."""
-    columns, cursor_key = _KEYS[sort]
-    direction, comparison = _DIRECTION[order]
-    where = ["user_id = %(user_id)s"]
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
-    if completed is not None:
-        where.append("completed = %(completed)s")
-        params["completed"] = completed
-    if after is not None:
-        where.append(f"({', '.join(columns)}) {comparison} {cursor_key}")
-        params.update(after_value=after.value, after_id=after.id)
-    order_by = ", ".join(f"{column} {direction}" for column in columns)
-    rows = await tx.fetch_all(
-        f"SELECT {COLUMNS} FROM tasks WHERE {' AND '.join(where)} "
-        f"ORDER BY {order_by} LIMIT %(limit)s",
-        params,
-    )
-    return Slice(rows=rows[:limit], has_more=len(rows) > limit)
 
 
 async def set_all_completed(tx: Transaction, *, user_id: UUID, completed: bool) -> int:

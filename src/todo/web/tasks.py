@@ -11,8 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from todo.db import Database, Row, Transaction
-from todo.errors import TaskNotFound, ValidationFailed
+from todo.errors import InvalidParameter, TaskNotFound, ValidationFailed
 from todo.tasks import repository as tasks
+from todo.tasks import service as task_service
 from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX
 from todo.tasks.repository import TaskCounts
 from todo.web import listing
@@ -81,18 +82,28 @@ async def load_list(
             await web_sql.save_sort_preference(
                 tx, user_id=user_id, sort=ordering.sort, order=ordering.order
             )
-        page = await web_sql.list_after(
-            tx,
-            user_id=user_id,
+        options = tasks.ListOptions(
             completed=listing.completed_for(view),
             sort=ordering.sort,
             order=ordering.order,
-            after=listing.decode_cursor(after, ordering.sort),
             limit=limit,
         )
+        page = await _listed(tx, user_id=user_id, options=options, after=after)
         counts = await tasks.count_tasks(tx, user_id=user_id)
-    next_cursor = listing.encode_cursor(page.rows[-1], ordering.sort) if page.has_more else None
-    return TaskList(items=page.rows, counts=counts, ordering=ordering, next_cursor=next_cursor)
+    return TaskList(items=page.rows, counts=counts, ordering=ordering, next_cursor=page.next_cursor)
+
+
+async def _listed(
+    tx: Transaction, *, user_id: UUID, options: tasks.ListOptions, after: str | None
+) -> task_service.TaskList:
+    """The page after `after`; from the top when `after` is unreadable or made for another
+    ordering (a stale bookmark or a hand-edited address still shows the list)."""
+    try:
+        return await task_service.list_tasks(
+            tx, user_id=user_id, options=options, cursor=after or None, count=False
+        )
+    except InvalidParameter:
+        return await task_service.list_tasks(tx, user_id=user_id, options=options, count=False)
 
 
 async def get_task(db: Database, *, user_id: UUID, task_id: UUID) -> Row:
