@@ -1,275 +1,234 @@
-"""Load benchmark of the task API against a running server (not a test).
+"""Load benchmark of the HTTP API with wrk (not a test): `todo bench api`.
 
-It creates its own users straight in the database (emails `bench-<run>-<n>@example.com`),
-gives each some tasks, mints HS256 JWTs for them with BETTER_AUTH_SECRET, then drives list /
-get / create / toggle with N concurrent clients (each one user, one keep-alive connection) and
-prints requests per second and latency percentiles. Afterwards it deletes its users again.
-
-The server must run with rate limits high enough for the load (e.g.
-API_RATE_LIMIT_PER_MINUTE=0 API_RATE_LIMIT_PER_HOUR=0 turns them off):
-
-    DATABASE_URL=postgresql://... BETTER_AUTH_SECRET=... API_RATE_LIMIT_PER_MINUTE=0 \\
-        API_RATE_LIMIT_PER_HOUR=0 todo serve --port 8000 --workers 2
-    DATABASE_URL=postgresql://... BETTER_AUTH_SECRET=... \\
-        todo bench api --url http://127.0.0.1:8000 --concurrency 50 --seconds 10 \\
-        --server-pid "$(pgrep -of 'todo serve')" --postgres-user postgres
-
-With --server-pid (the server's main process; its workers are found below it) and
---postgres-user (the owner of the local PostgreSQL processes) it also reports the CPU time
-each request cost the server, the database and this client (Linux /proc). On a small machine
-the client's share is large (httpx is not cheap), so "capacity" estimates what the server and
-database alone could serve on all cores: cores / (server + database CPU per request).
+Python only sets up: it starts the server (`todo serve --workers N`) on DATABASE_URL or a
+throwaway embedded PostgreSQL, or targets a running one (--url, with DATABASE_URL and
+BETTER_AUTH_SECRET of that server); seeds synthetic users and tasks; mints credentials; and
+reads CPU time from /proc. wrk drives the load with lua/load.lua, each request for a random
+user. Per pattern it prints req/s, p50/p95/p99, errors (non-2xx, 429 included, and socket
+errors) and the CPU each request cost the web processes and PostgreSQL; then the raw-SQL
+ceiling of get and list through pgbench. Exits 1 when a pattern had errors or no answer.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
-import platform
-import pwd
 import secrets
-import statistics
-import time
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
-import httpx
-import jwt
 import psycopg
 
-from todo.db import libpq_url
+from todo import migrate
+from todo.bench import ceiling, cpu, load_data, report, server, wrk
+from todo.config import Settings
+from todo.embedded import embedded_postgres
+
+PATTERNS = (
+    "list",
+    "list-incomplete",
+    "list-deep",
+    "get",
+    "create",
+    "update",
+    "toggle",
+    "delete",
+    "sign-in",
+    "token",
+)
+CEILING_PATTERNS = ("get", "list")
 
 
-@dataclass
-class BenchUser:
-    id: uuid.UUID
-    token: str
-    task_ids: list[str] = field(default_factory=list)
+class BenchRefused(Exception):
+    """The bench cannot run as asked; the message says why, in one line."""
 
 
-@dataclass
-class Result:
-    name: str
-    latencies: list[float]
-    errors: int
-    seconds: float
-    cpu: dict[str, float] = field(default_factory=dict)  # who -> CPU seconds spent
-
-    def cpu_line(self) -> str:
-        done = len(self.latencies) + self.errors
-        if not self.cpu or not done:
-            return ""
-        per = {who: seconds / done * 1e6 for who, seconds in self.cpu.items()}
-        parts = [f"{who} {us:.0f} us" for who, us in per.items()]
-        serving = per.get("server", 0.0) + per.get("postgres", 0.0)
-        line = f"{'':<8} CPU per request: {', '.join(parts)}"
-        if not serving:  # without --server-pid / --postgres-user there is nothing to estimate
-            return line
-        return f"{line}; capacity ~{(os.cpu_count() or 1) * 1e6 / serving:.0f} req/s"
-
-    def line(self) -> str:
-        done = len(self.latencies)
-        ms = sorted(latency * 1000 for latency in self.latencies) or [0.0]
-
-        def pct(p: float) -> float:
-            return ms[min(len(ms) - 1, int(p / 100 * len(ms)))]
-
-        return (
-            f"{self.name:<8} {done / self.seconds:>9.0f} req/s  p50 {pct(50):6.1f} ms  "
-            f"p95 {pct(95):6.1f} ms  p99 {pct(99):6.1f} ms  mean {statistics.fmean(ms):6.1f} ms"
-            f"  ({done} requests, {self.errors} errors)"
-        )
-
-
-def seed(database_url: str, *, users: int, tasks: int, secret: str) -> list[BenchUser]:
-    """Users with `tasks` tasks each, inserted directly; a JWT for each."""
-    run = secrets.token_hex(4)
-    made: list[BenchUser] = []
-    with psycopg.connect(libpq_url(database_url)) as conn:
-        for n in range(users):
-            row = conn.execute(
-                "INSERT INTO users (email, name) VALUES (%s, %s) RETURNING id",
-                (f"bench-{run}-{n}@example.com", f"Bench {n}"),
-            ).fetchone()
-            assert row is not None
-            user_id: uuid.UUID = row[0]
-            conn.execute(
-                "INSERT INTO tasks (user_id, title, description, completed) "
-                "SELECT %s, 'task ' || i, 'about task ' || i, i %% 3 = 0 "
-                "FROM generate_series(1, %s) AS i",
-                (user_id, tasks),
-            )
-            ids = conn.execute(
-                "SELECT id::text FROM tasks WHERE user_id = %s LIMIT 50", (user_id,)
-            ).fetchall()
-            now = int(time.time())
-            claims = {"sub": str(user_id), "iat": now, "exp": now + 3600}
-            token = jwt.encode(claims, secret, "HS256")
-            made.append(BenchUser(user_id, token, [i for (i,) in ids]))
+def parser() -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(
+        prog="todo bench api", description=(__doc__ or "").splitlines()[0]
+    )
+    made.add_argument("--url", help="a running server (else one is started)")
+    made.add_argument("--server-pid", type=int, help="with --url: its main process, for CPU")
+    made.add_argument("--workers", type=int, default=2, help="workers of the started server")
+    made.add_argument("--users", type=int, default=1000)
+    made.add_argument("--tasks-per-user", type=int, default=100, help="for users seeded now")
+    made.add_argument("--connections", type=int, default=64)
+    made.add_argument("--threads", type=int, default=2, help="wrk's threads")
+    made.add_argument("--duration", type=int, default=15, help="seconds per pattern")
+    made.add_argument("--warmup", type=int, default=2, help="seconds of get before the first")
+    made.add_argument("--pattern", action="append", choices=PATTERNS, help="repeatable")
+    made.add_argument("--no-limits", action="store_true", help="rate limits off (started server)")
+    made.add_argument("--no-ceiling", action="store_true", help="skip pgbench")
+    made.add_argument("--json", type=Path, help="also write the results here")
+    made.add_argument("--data-dir", type=Path, help="embedded PostgreSQL's (kept)")
     return made
 
 
-def cleanup(database_url: str, users: list[BenchUser]) -> None:
-    with psycopg.connect(libpq_url(database_url)) as conn:
-        conn.execute("DELETE FROM users WHERE id = ANY(%s)", ([u.id for u in users],))
+def main(argv: list[str], settings: Settings) -> int:
+    """Run the bench; 1 if a pattern had errors, else 0. BenchRefused when it cannot run."""
+    args = parser().parse_args(argv)
+    if args.connections < args.threads or min(args.duration, args.users, args.workers) < 1:
+        raise BenchRefused("--connections >= --threads, and --duration, --users, --workers >= 1")
+    secret = settings.better_auth_secret
+    if args.url and (settings.database_url is None or secret is None):
+        raise BenchRefused("with --url, set DATABASE_URL and BETTER_AUTH_SECRET to the server's")
+    program = wrk.find()
+    if program is None:
+        raise BenchRefused(wrk.INSTALL_HINT)
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="todo-bench-")))
+        url = settings.database_url or stack.enter_context(_embedded(args.data_dir, scratch))
+        migrate.upgrade(url)
+        the_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        return _bench(args, program, url, the_secret, scratch, settings)
+    raise AssertionError("unreachable")
 
 
-Call = Callable[[httpx.AsyncClient, BenchUser, int], Awaitable[httpx.Response]]
+@contextmanager
+def _embedded(data_dir: Path | None, scratch: Path) -> Iterator[str]:
+    with embedded_postgres(data_dir or scratch / "postgres", database="bench") as url:
+        yield url
 
 
-async def _list(client: httpx.AsyncClient, user: BenchUser, i: int) -> httpx.Response:
-    return await client.get(f"/api/{user.id}/tasks", params={"limit": 50})
-
-
-async def _get(client: httpx.AsyncClient, user: BenchUser, i: int) -> httpx.Response:
-    return await client.get(f"/api/{user.id}/tasks/{user.task_ids[i % len(user.task_ids)]}")
-
-
-async def _create(client: httpx.AsyncClient, user: BenchUser, i: int) -> httpx.Response:
-    body = {"title": f"bench task {i}", "description": "made by todo bench api"}
-    return await client.post(f"/api/{user.id}/tasks", json=body)
-
-
-async def _toggle(client: httpx.AsyncClient, user: BenchUser, i: int) -> httpx.Response:
-    task_id = user.task_ids[i % len(user.task_ids)]
-    return await client.patch(f"/api/{user.id}/tasks/{task_id}/complete")
-
-
-SCENARIOS: dict[str, tuple[Call, int]] = {
-    "list": (_list, 200),
-    "get": (_get, 200),
-    "create": (_create, 201),
-    "toggle": (_toggle, 200),
-}
-
-
-async def drive(
-    url: str, users: list[BenchUser], name: str, seconds: float, meters: Meters | None = None
-) -> Result:
-    """Each user's client calls `name` back to back for `seconds`."""
-    call, expected = SCENARIOS[name]
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def one_client(user: BenchUser) -> None:
-        nonlocal errors
-        headers = {"Authorization": f"Bearer {user.token}"}
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits) as client:
-            i = 0
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                response = await call(client, user, i)
-                if response.status_code == expected:
-                    latencies.append(time.perf_counter() - started)
-                else:
-                    errors += 1
-                i += 1
-
-    before = meters.read() if meters else {}
-    started = time.perf_counter()
-    await asyncio.gather(*(one_client(user) for user in users))
-    elapsed = time.perf_counter() - started
-    after = meters.read() if meters else {}
-    cpu = {who: after[who] - before[who] for who in before}
-    return Result(name, latencies, errors, elapsed, cpu)
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    """utime + stime of the processes (those that ended meanwhile count as 0)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    """The process and all its descendants."""
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split()
-        for child in children:
-            found += _tree(int(child))
-    return found
-
-
-def _owned_by(user: str, name: str) -> list[int]:
-    uid = pwd.getpwnam(user).pw_uid
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid and (entry / "comm").read_text().strip() == name:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-@dataclass
-class Meters:
-    """CPU meters for the server's processes, PostgreSQL's, and this one."""
-
-    server_pid: int | None
-    postgres_user: str | None
-
-    def read(self) -> dict[str, float]:
-        readings = {"client": time.process_time()}
-        if self.server_pid:
-            readings["server"] = _cpu_seconds(_tree(self.server_pid))
-        if self.postgres_user:
-            readings["postgres"] = _cpu_seconds(_owned_by(self.postgres_user, "postgres"))
-        return readings
-
-
-def machine(database_url: str) -> str:
-    with psycopg.connect(libpq_url(database_url)) as conn:
-        version = conn.info.parameter_status("server_version")
-        row = conn.execute("SELECT count(*) FROM tasks").fetchone()
-    total = row[0] if row else 0
-    return (
-        f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-        f"PostgreSQL {version}, {total} tasks in the database"
-    )
-
-
-def main(argv: list[str], *, database_url: str, secret: str) -> None:
-    """`todo bench api ARGS`: drive a running server (DATABASE_URL names its database)."""
-    asyncio.run(_main(argv, database_url=database_url, secret=secret))
-
-
-async def _main(argv: list[str], *, database_url: str, secret: str) -> None:
-    parser = argparse.ArgumentParser(
-        prog="todo bench api", description=(__doc__ or "").splitlines()[0]
-    )
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--concurrency", type=int, default=50, help="clients (= users)")
-    parser.add_argument("--tasks", type=int, default=200, help="tasks per user")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
-    parser.add_argument("--scenarios", default="list,get,create,toggle")
-    parser.add_argument("--server-pid", type=int, help="the server's main process (Linux)")
-    parser.add_argument("--postgres-user", help="owner of the local PostgreSQL processes")
-    args = parser.parse_args(argv)
-    meters = Meters(args.server_pid, args.postgres_user)
-    users = seed(database_url, users=args.concurrency, tasks=args.tasks, secret=secret)
+def _bench(
+    args: argparse.Namespace,
+    program: str,
+    url: str,
+    secret: str,
+    scratch: Path,
+    settings: Settings,
+) -> int:
+    facts = load_data.server_facts(url)
+    load_data.seed_missing(url, settings, users=args.users, tasks_per_user=args.tasks_per_user)
+    data = load_data.prepare(url, users=args.users, secret=secret)
+    data_file = scratch / "load.tsv"
+    data.write(data_file)
+    conditions = _conditions(args, facts, data)
+    started = None
     try:
-        print(f"machine:     {machine(database_url)}")
-        print(f"data:        {len(users)} users x {args.tasks} tasks; pages of 50")
-        print(f"concurrency: {args.concurrency} clients, {args.seconds:.0f} s per scenario")
-        for name in args.scenarios.split(","):
-            await drive(args.url, users[:2], name, 1.0)  # warm up connections and caches
-            result = await drive(args.url, users, name, args.seconds, meters)
-            print(result.line(), flush=True)
-            if result.cpu_line():
-                print(result.cpu_line(), flush=True)
+        target, server_pid = args.url, args.server_pid
+        if target is None:
+            pool = server.pool_for(args.workers, int(str(facts["free_connections"])))
+            conditions["pool_per_worker"] = str(pool)
+            started = server.Server(
+                database_url=url,
+                secret=secret,
+                workers=args.workers,
+                pool=pool,
+                limits=not args.no_limits,
+                log=scratch / "server.log",
+            )
+            started.wait_ready()
+            target, server_pid = started.url, started.pid
+        report.conditions(conditions)
+        results = _patterns(args, program, target, server_pid, url, data, data_file, conditions)
     finally:
-        cleanup(database_url, users)
+        if started is not None:
+            started.stop()
+        load_data.cleanup(url)
+    ceilings = [] if args.no_ceiling else _ceilings(args, url, data, results, conditions)
+    report.table(results, ceilings)
+    if args.json:
+        document = {"conditions": conditions, "results": results, "ceiling": ceilings}
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
+    return 1 if any(result["failed"] for result in results) else 0
+
+
+def _conditions(
+    args: argparse.Namespace, facts: dict[str, object], data: load_data.LoadData
+) -> dict[str, Any]:
+    limits = "the server's" if args.url else "off" if args.no_limits else "defaults"
+    return {
+        "users": len(data.users),
+        "tasks": data.total_tasks,
+        "tasks_per_user": round(data.total_tasks / len(data.users), 1),
+        "connections": args.connections,
+        "threads": args.threads,
+        "workers": None if args.url else args.workers,
+        "seconds": args.duration,
+        "postgresql": facts["postgresql"],
+        "cpus": os.cpu_count(),
+        "rate_limits": limits,
+        "started_at": facts["at"],
+    }
+
+
+def _patterns(
+    args: argparse.Namespace,
+    program: str,
+    target: str,
+    server_pid: int | None,
+    url: str,
+    data: load_data.LoadData,
+    data_file: Path,
+    conditions: dict[str, Any],
+) -> list[dict[str, Any]]:
+    def load(pattern: str, seconds: int) -> wrk.WrkResult:
+        return wrk.run(
+            program,
+            url=target,
+            pattern=pattern,
+            data_file=data_file,
+            connections=args.connections,
+            threads=args.threads,
+            seconds=seconds,
+        )
+
+    results: list[dict[str, Any]] = []
+    with psycopg.connect(url, autocommit=True) as monitor:
+        meters: dict[str, Callable[[], cpu.Reading] | None] = {
+            "web": cpu.web_meter(server_pid) if server_pid else None,
+            "postgres": cpu.postgres_meter(monitor),
+        }
+        if args.warmup:
+            load("get", args.warmup)
+        for pattern in args.pattern or PATTERNS:
+            if pattern == "delete":
+                fastest = max((r["requests_per_second"] for r in results), default=3000.0)
+                count = int(fastest * args.duration * 1.5) + 4 * args.connections
+                load_data.add_doomed(url, data, count=count)
+                data.write(data_file)
+            before = {who: meter() for who, meter in meters.items() if meter}
+            figures = load(pattern, args.duration)
+            after = {who: meter() for who, meter in meters.items() if meter}
+            spent = {who: cpu.spent(before[who], after[who]) for who in before}
+            result = report.result(pattern, figures, spent, conditions)
+            report.progress(result)
+            results.append(result)
+    return results
+
+
+def _ceilings(
+    args: argparse.Namespace,
+    url: str,
+    data: load_data.LoadData,
+    results: list[dict[str, Any]],
+    conditions: dict[str, Any],
+) -> list[dict[str, Any]]:
+    program = ceiling.find()
+    if program is None:
+        report.note(f"no raw-SQL ceiling: {ceiling.INSTALL_HINT}")
+        return []
+    free = int(str(load_data.server_facts(url)["free_connections"]))
+    clients = max(1, min(args.connections, free - 2))
+    found = []
+    for pattern in CEILING_PATTERNS:
+        if args.pattern and pattern not in args.pattern:
+            continue
+        measured = ceiling.run(
+            program,
+            url,
+            pattern,
+            data,
+            clients=clients,
+            threads=args.threads,
+            seconds=args.duration,
+            limited=not args.no_limits,
+        )
+        api = next((r for r in results if r["pattern"] == pattern), None)
+        found.append(report.ceiling(measured, api, conditions))
+    return found

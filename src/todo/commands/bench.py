@@ -22,18 +22,21 @@ def seed(ctx: typer.Context) -> None:
 
 @bench_app.command(context_settings=_PASS_THROUGH, add_help_option=False)
 def api(ctx: typer.Context) -> None:
-    """Requests per second and latency of the task API against a running server."""
+    """Requests per second, latency and CPU per request of the HTTP API under wrk."""
     from todo.bench import api_load
+    from todo.bench.server import ServerFailed
+    from todo.bench.wrk import WrkFailed
+    from todo.errors import DomainError
 
-    settings = common.settings_or_exit()
-    secret = settings.better_auth_secret
-    if not {"-h", "--help"} & set(ctx.args) and (settings.database_url is None or secret is None):
-        common.fail("set DATABASE_URL and BETTER_AUTH_SECRET to the running server's", code=2)
-    api_load.main(
-        list(ctx.args),
-        database_url=settings.database_url or "",
-        secret=secret.get_secret_value() if secret else "",
-    )
+    try:
+        code = api_load.main(list(ctx.args), common.settings_or_exit())
+    except api_load.BenchRefused as error:
+        common.fail(str(error), code=2)
+    except (WrkFailed, ServerFailed, RuntimeError) as error:
+        common.fail(str(error))
+    except DomainError as error:
+        common.fail(error.message)
+    raise typer.Exit(code)
 
 
 @bench_app.command(context_settings=_PASS_THROUGH, add_help_option=False)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from todo import demo
+from todo.auth import passwords
 from todo.commands import common
 from todo.db import Database
 from todo.seeding import service
@@ -50,6 +51,7 @@ def seed(
         seed=seed,
         force=force,
         jobs=jobs,
+        hasher=passwords.settings_hasher(common.settings_or_exit()),
     )
     report = common.run(lambda db: _seed(db, options, quiet=as_json), size=jobs)
     if as_json:

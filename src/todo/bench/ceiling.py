@@ -1,0 +1,178 @@
+"""The raw-SQL ceiling of `todo bench api`: the statements the API runs for get and list, in
+the same round trips, driven by pgbench on the same database (no web process in the way).
+
+The statements are not copied: they are made by the same functions the API calls (the
+transaction's prelude, the caller check, the task query, the request count) and recorded. A
+random user (and one of their tasks) is picked per transaction with `\\set` and an array
+lookup, one extra trivial round trip that the API does not make.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from todo import db as database
+from todo.api import repository as api_repository
+from todo.bench.load_data import LoadData
+from todo.db import Query, Row, Transaction
+from todo.tasks import repository as tasks
+from todo.tasks.repository import ListOptions
+
+INSTALL_HINT = "pgbench is not installed (Debian: postgresql-client or postgresql-15)"
+_USER = UUID(int=1)  # placeholders, replaced by pgbench variables
+_TASK = UUID(int=2)
+_WINDOWS = (("m", 60), ("h", 3600))
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
+
+
+class _Recorder:
+    """Stands in for a Transaction to record the statements a repository function sends."""
+
+    def __init__(self) -> None:
+        self.queries: list[Query] = []
+
+    async def batch(self, *queries: Query) -> list[list[Row]]:
+        self.queries += queries
+        return [[{"total": 0}] for _ in queries]
+
+    async def fetch_one(self, query: str, params: Any = ()) -> Row | None:
+        self.queries.append((query, params))
+        return None
+
+
+def _recorded(pattern: str) -> list[Query]:
+    recorder = _Recorder()
+    tx = cast(Transaction, recorder)
+    work = (
+        tasks.get_task(tx, user_id=_USER, task_id=_TASK)
+        if pattern == "get"
+        else tasks.list_tasks(tx, user_id=_USER, options=ListOptions())
+    )
+    with contextlib.suppress(StopIteration):
+        work.send(None)
+    return recorder.queries
+
+
+def round_trips(pattern: str, *, limited: bool) -> list[list[Query]]:
+    """The API's two round trips for `pattern` (get or list): prelude, caller check and the
+    pattern's statements; then the request count (when limits are on) and COMMIT."""
+    identity = (database.RUNTIME_ROLE, "", *database.DEFAULT_LIMITS.settings())
+    windows = _WINDOWS if limited else ()
+    check = api_repository.caller_check(user_id=_USER, session_token_hash=None, windows=windows)
+    first: list[Query] = [("BEGIN", ()), (database._PRELUDE, identity), check]
+    last: list[Query] = [("COMMIT", ())]
+    if limited:
+        last.insert(0, api_repository.count_request(user_id=_USER, windows=windows))
+    return [first + _recorded(pattern), last]
+
+
+@dataclass
+class Script:
+    """A pgbench script and the constants (-D) it uses."""
+
+    text: str
+    constants: dict[str, str]
+
+    def statement(self, query: Query) -> str:
+        sql, params = query
+        position = iter(range(len(params))) if isinstance(params, Sequence) else None
+
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "%%":
+                return "%"
+            if match.group(1) is not None:
+                value = cast(dict[str, Any], params)[match.group(1)]
+            else:
+                assert position is not None
+                value = cast(Sequence[Any], params)[next(position)]
+            return self.variable(value)
+
+        return _PLACEHOLDER.sub(replace, sql).strip() + ";"
+
+    def variable(self, value: object) -> str:
+        """The pgbench variable (a -D constant unless the user or task) standing for `value`."""
+        if value == _USER:
+            return ":uid"
+        if value == _TASK:
+            return ":tid"
+        if value == "":
+            return "''"  # pgbench cannot define an empty variable
+        text = "{" + ",".join(map(str, value)) + "}" if isinstance(value, list | tuple) else value
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        for name, known in self.constants.items():
+            if known == str(text):
+                return ":" + name
+        name = f"c{len(self.constants)}"
+        self.constants[name] = str(text)
+        return ":" + name
+
+
+def script(pattern: str, data: LoadData, *, limited: bool) -> Script:
+    """The pgbench script of one pattern over the bench's users."""
+    made = Script("", {})
+    pairs = data.tasks or [(n, _TASK) for n in range(len(data.users))]
+    users = ",".join(str(data.users[n].id) for n, _ in pairs)
+    task_ids = ",".join(str(task) for _, task in pairs)
+    lines = [
+        f"\\set n random(1, {len(pairs)})",
+        f"SELECT ('{{{users}}}'::uuid[])[:n] AS uid, ('{{{task_ids}}}'::uuid[])[:n] AS tid",
+        "\\gset",
+    ]
+    for trip in round_trips(pattern, limited=limited):
+        lines += ["\\startpipeline", *(made.statement(q) for q in trip), "\\endpipeline"]
+    made.text = "\n".join(lines) + "\n"
+    return made
+
+
+def find() -> str | None:
+    """pgbench on PATH, else PostgreSQL 15's."""
+    found = shutil.which("pgbench")
+    default = Path("/usr/lib/postgresql/15/bin/pgbench")
+    return found or (str(default) if default.exists() else None)
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    pattern: str
+    tps: float
+    clients: int
+    seconds: int
+
+
+def run(
+    program: str,
+    url: str,
+    pattern: str,
+    data: LoadData,
+    *,
+    clients: int,
+    threads: int,
+    seconds: int,
+    limited: bool,
+) -> Ceiling:
+    """Transactions per second of `pattern`'s statements through pgbench."""
+    made = script(pattern, data, limited=limited)
+    with tempfile.TemporaryDirectory(prefix="todo-bench-") as folder:
+        path = Path(folder) / f"{pattern}.sql"
+        path.write_text(made.text)
+        command = [program, "--no-vacuum", "--protocol=prepared", f"--client={clients}"]
+        command += [f"--jobs={min(threads, clients)}", f"--time={seconds}", f"--file={path}"]
+        command += [f"--define={name}={value}" for name, value in made.constants.items()]
+        done = subprocess.run(  # noqa: S603
+            [*command, database.libpq_url(url)], capture_output=True, text=True, check=False
+        )
+    found = re.search(r"^tps = ([\d.]+)", done.stdout, re.MULTILINE)
+    failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
+    if done.returncode != 0 or found is None or (failed and int(failed.group(1))):
+        raise RuntimeError(f"pgbench failed: {done.stderr.strip() or done.stdout.strip()}")
+    return Ceiling(pattern, float(found.group(1)), clients, seconds)

@@ -1,0 +1,170 @@
+"""What `todo bench api` spreads its load over: synthetic users (`todo db seed`'s), their
+credentials and some of their tasks, written to the data file the Lua script reads.
+
+Users come from the seeding service (password SYNTHETIC_PASSWORD, so sign-in works); a run
+reuses the synthetic users already in the database and seeds only those missing. Each user gets
+an HS256 JWT (signed with BETTER_AUTH_SECRET, like a front end sharing the secret) and a session
+(for the token pattern); the sessions, and those the sign-in pattern opens, are deleted at the
+end. Tasks to delete are added just before the delete pattern, so no other pattern meets them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+import jwt
+import psycopg
+
+from todo.auth import passwords, tokens
+from todo.config import Settings
+from todo.db import Database
+from todo.seeding import repository as seeding_repository
+from todo.seeding import service as seeding
+
+USER_AGENT = "todo-bench-api"
+"""The User-Agent of every bench request and of the sessions made here (see `cleanup`)."""
+SAMPLED_TASKS = 10
+"""Tasks per user that get, update and toggle pick from."""
+PAGE = 50
+CREDENTIAL_LIFETIME = timedelta(hours=6)
+_SYNTHETIC = f"%@{seeding_repository.DOMAIN}"
+
+Conn = psycopg.Connection[tuple[object, ...]]
+
+
+@dataclass(frozen=True)
+class BenchUser:
+    id: UUID
+    email: str
+    jwt: str
+    session: str
+    tasks: int
+
+    def deep_page(self) -> str:
+        """The query string of the user's deepest page of PAGE tasks. (When the listing takes
+        a keyset cursor, this is where the cursor of that page goes.)"""
+        return f"offset={max(0, self.tasks - PAGE)}"
+
+
+@dataclass
+class LoadData:
+    users: list[BenchUser]
+    tasks: list[tuple[int, UUID]]  # (index into users, task id)
+    doomed: list[tuple[int, UUID]] = field(default_factory=list)
+
+    @property
+    def total_tasks(self) -> int:
+        return sum(user.tasks for user in self.users)
+
+    def write(self, path: Path) -> None:
+        """The data file (format in lua/load.lua)."""
+        lines = [f"password\t{seeding.SYNTHETIC_PASSWORD}"]
+        lines += [
+            f"user\t{u.id}\t{u.jwt}\t{u.session}\t{u.email}\t{u.deep_page()}" for u in self.users
+        ]
+        lines += [f"task\t{n + 1}\t{task}" for n, task in self.tasks]
+        lines += [f"doomed\t{n + 1}\t{task}" for n, task in self.doomed]
+        path.write_text("\n".join(lines) + "\n")
+
+
+def seed_missing(url: str, settings: Settings, *, users: int, tasks_per_user: int) -> int:
+    """Seed synthetic users until there are `users`; how many were added."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM users WHERE email LIKE %s", (_SYNTHETIC,))
+        have = int(str(row.fetchone()[0]))  # type: ignore[index]
+    missing = users - have
+    if missing <= 0:
+        return 0
+    hasher = passwords.settings_hasher(settings)  # the server's: sign-in does not re-hash
+    options = seeding.SeedOptions(missing, tasks_per_user, hasher=hasher)
+
+    async def run() -> None:
+        db = Database(url, pool_size=options.jobs, max_overflow=1, pool_timeout=60)
+        await db.open()
+        try:
+            await seeding.seed(db, options)
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+    return missing
+
+
+def prepare(url: str, *, users: int, secret: str) -> LoadData:
+    """`users` synthetic users with credentials, and a sample of each one's tasks."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT u.id, u.email, (SELECT count(*) FROM tasks t WHERE t.user_id = u.id), "
+            " ARRAY(SELECT t.id FROM tasks t WHERE t.user_id = u.id LIMIT %s) "
+            "FROM (SELECT id, email FROM users WHERE email LIKE %s ORDER BY id LIMIT %s) AS u "
+            "ORDER BY u.id",
+            (SAMPLED_TASKS, _SYNTHETIC, users),
+        ).fetchall()
+        sessions = [tokens.new_token() for _ in rows]
+        conn.execute(
+            "INSERT INTO sessions (user_id, token_hash, expires_at, user_agent) "
+            "SELECT u, h, now() + %s, %s FROM unnest(%s::uuid[], %s::bytea[]) AS s(u, h)",
+            (
+                CREDENTIAL_LIFETIME,
+                USER_AGENT,
+                [row[0] for row in rows],
+                [tokens.hash_token(token) for token in sessions],
+            ),
+        )
+    now = int(time.time())
+    lifetime = int(CREDENTIAL_LIFETIME.total_seconds())
+    made, sampled = [], []
+    for n, ((user_id, email, count, task_ids), session) in enumerate(
+        zip(rows, sessions, strict=True)
+    ):
+        claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime}
+        token = jwt.encode(claims, secret, "HS256")
+        made.append(BenchUser(UUID(str(user_id)), str(email), token, session, int(str(count))))
+        sampled += [(n, UUID(str(task))) for task in task_ids]
+    return LoadData(made, sampled)
+
+
+def add_doomed(url: str, data: LoadData, *, count: int) -> None:
+    """Give the users `count` more tasks, spread evenly, for the delete pattern to delete."""
+    per_user = -(-count // len(data.users))
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "INSERT INTO tasks (user_id, title, description) "
+            "SELECT u, 'bench task to delete', 'made by todo bench api' "
+            "FROM unnest(%s::uuid[]) AS u, generate_series(1, %s) RETURNING user_id, id",
+            ([user.id for user in data.users], per_user),
+        ).fetchall()
+    index = {user.id: n for n, user in enumerate(data.users)}
+    data.doomed = [(index[UUID(str(user))], UUID(str(task))) for user, task in rows]
+    secrets.SystemRandom().shuffle(data.doomed)
+
+
+def cleanup(url: str) -> int:
+    """Delete the sessions the bench made (its own and the sign-in pattern's); how many."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("DELETE FROM sessions WHERE user_agent = %s", (USER_AGENT,)).rowcount
+
+
+def server_facts(url: str) -> dict[str, object]:
+    """PostgreSQL's version and connection limits."""
+    with psycopg.connect(url) as conn:
+        version = conn.info.parameter_status("server_version")
+        row = conn.execute(
+            "SELECT current_setting('max_connections')::int, "
+            "current_setting('superuser_reserved_connections')::int, "
+            "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        ).fetchone()
+    assert row is not None
+    maximum, reserved, used = (int(str(value)) for value in row)
+    return {
+        "postgresql": version,
+        "max_connections": maximum,
+        "free_connections": maximum - reserved - used,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
