@@ -130,7 +130,7 @@ def _bench(
         if started is not None:
             started.stop()
         load_data.cleanup(url)
-    ceilings = [] if args.no_ceiling else _ceilings(args, url, data, results, conditions)
+    ceilings = [] if args.no_ceiling else _ceilings(args, url, results, conditions)
     report.table(results, ceilings)
     if args.json:
         document = {"conditions": conditions, "results": results, "ceiling": ceilings}
@@ -205,7 +205,6 @@ def _patterns(
 def _ceilings(
     args: argparse.Namespace,
     url: str,
-    data: load_data.LoadData,
     results: list[dict[str, Any]],
     conditions: dict[str, Any],
 ) -> list[dict[str, Any]]:
@@ -223,7 +222,6 @@ def _ceilings(
             program,
             url,
             pattern,
-            data,
             clients=clients,
             threads=args.threads,
             seconds=args.duration,

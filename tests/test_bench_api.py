@@ -1,0 +1,114 @@
+"""`todo bench api`: wrk with the bench's Lua script against a real server (no time asserted)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from todo.bench import api_load, wrk
+from todo.cli import app
+
+runner = CliRunner()
+
+RESULT = (
+    'todo-bench-result {"requests":91,"duration_us":2016557,"bytes":33809,'
+    '"socket_errors":{"connect":0,"read":2,"write":0,"timeout":1},"wrk_status_errors":81,'
+    '"not_2xx":81,"rate_limited":80,"statuses":{"429":80,"500":1},'
+    '"latency_us":{"mean":40939.1,"max":196857,"p50":13487,"p90":116625,"p95":147566,'
+    '"p99":191884}}'
+)
+WRK_OUTPUT = f"""Running 2s test @ http://127.0.0.1:8765
+  1 threads and 1 connections
+  91 requests in 2.02s, 33.02KB read
+  Non-2xx or 3xx responses: 81
+Requests/sec:     45.13
+{RESULT}
+"""
+
+
+def test_wrk_output_gives_rate_percentiles_and_errors() -> None:
+    found = wrk.parse(WRK_OUTPUT)
+    assert found.requests == 91
+    assert found.rate == pytest.approx(91 / 2.016557)
+    assert (found.p50_ms, found.p95_ms, found.p99_ms) == (13.487, 147.566, 191.884)
+    assert found.errors == 81 + 3  # non-2xx answers and socket errors
+    assert found.rate_limited == 80
+    assert found.statuses == {"429": 80, "500": 1}
+
+
+def test_wrk_output_without_the_scripts_result_is_a_failure() -> None:
+    with pytest.raises(wrk.WrkFailed, match="0 result lines"):
+        wrk.parse("Running 2s test @ http://127.0.0.1:1\nunable to connect to 127.0.0.1:1\n")
+
+
+def test_without_wrk_it_says_how_to_install_it(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["bench", "api"], env={"PATH": str(tmp_path)})
+    assert result.exit_code == 2
+    assert "apt-get install wrk" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_running_server_needs_its_database_and_secret() -> None:
+    result = runner.invoke(
+        app, ["bench", "api", "--url", "http://127.0.0.1:1"], env={"DATABASE_URL": ""}
+    )
+    assert result.exit_code == 2
+    assert "DATABASE_URL and BETTER_AUTH_SECRET" in result.output
+
+
+def _bench(database_url: str, *args: str) -> tuple[int, str]:
+    assert wrk.find(), "wrk is missing; scripts/test.sh installs it"
+    result = runner.invoke(
+        app,
+        ["bench", "api", "--tasks-per-user", "4", "--duration", "1", "--warmup", "0", *args],
+        env={"DATABASE_URL": database_url, "BETTER_AUTH_SECRET": None},
+    )
+    return result.exit_code, result.output
+
+
+def test_every_pattern_runs_against_a_real_server_for_many_users(
+    database_url: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "bench.json"
+    code, output = _bench(
+        database_url, "--users", "30", "--connections", "4", "--json", str(report)
+    )
+    assert code == 0, output
+    found = json.loads(report.read_text())
+    results = {result["pattern"]: result for result in found["results"]}
+    assert list(results) == list(api_load.PATTERNS)
+    for pattern, result in results.items():
+        assert result["requests"] > 0, pattern
+        assert result["errors"] == 0, (pattern, result["statuses"])
+        assert result["conditions"]["users"] == 30
+        assert result["conditions"]["connections"] == 4
+        assert result["conditions"]["postgresql"]
+        assert result["web_cpu_ms_per_request"] is not None
+    assert [ceiling["pattern"] for ceiling in found["ceiling"]] == ["get", "list"]
+    assert all(ceiling["pgbench_tps"] > 0 for ceiling in found["ceiling"])
+    with psycopg.connect(database_url) as conn:
+        # Every request of the task API is counted for its user: the load reached them all.
+        counted = conn.execute(
+            "SELECT count(DISTINCT split_part(key, ':', 2)) FROM rate_limits WHERE key LIKE 'api:%'"
+        ).fetchone()
+        changed = conn.execute("SELECT count(*) FROM tasks WHERE title = 'bench task, changed'")
+        sessions = conn.execute("SELECT count(*) FROM sessions").fetchone()
+        changed_count = changed.fetchone()
+    assert counted == (30,)
+    assert changed_count is not None
+    assert changed_count[0] > 0  # the PUTs landed
+    assert sessions == (0,)  # the bench's sessions, and sign-in's, are gone
+
+
+def test_refused_requests_count_as_errors_and_fail_the_run(database_url: str) -> None:
+    # One user, the default limit of 100 requests a minute: most gets are refused with 429.
+    code, output = _bench(
+        database_url, "--users", "1", "--pattern", "get", "--duration", "2", "--no-ceiling"
+    )
+    assert code == 1
+    assert "429" in output
+    assert "rate limits refused requests" in output
