@@ -60,12 +60,17 @@ def test_a_running_server_needs_its_database_and_secret() -> None:
     assert "DATABASE_URL and BETTER_AUTH_SECRET" in result.output
 
 
-def _bench(database_url: str, *args: str) -> tuple[int, str]:
+def _bench(database_url: str, data_dir: Path, *args: str, per_minute: int = 100) -> tuple[int, str]:
     assert wrk.find(), "wrk is missing; scripts/test.sh installs it"
+    env = {
+        "DATABASE_URL": database_url,
+        # No BETTER_AUTH_SECRET: the bench uses (and makes) DATA_DIR's, like `todo serve`.
+        "BETTER_AUTH_SECRET": None,
+        "DATA_DIR": str(data_dir),
+        "API_RATE_LIMIT_PER_MINUTE": str(per_minute),  # the server started inherits it
+    }
     result = runner.invoke(
-        app,
-        ["bench", "api", "--tasks-per-user", "4", "--duration", "1", "--warmup", "0", *args],
-        env={"DATABASE_URL": database_url, "BETTER_AUTH_SECRET": None},
+        app, ["bench", "api", "--tasks-per-user", "4", "--warmup", "0", *args], env=env
     )
     return result.exit_code, result.output
 
@@ -75,7 +80,13 @@ def test_every_pattern_runs_against_a_real_server_for_many_users(
 ) -> None:
     report = tmp_path / "bench.json"
     code, output = _bench(
-        database_url, "--users", "30", "--connections", "4", "--json", str(report)
+        database_url,
+        tmp_path,
+        *("--users", "30", "--connections", "4", "--json", str(report)),
+        # Long enough for a sign-in (argon2id) to be answered on a busy machine.
+        *("--duration", "2"),
+        # Limits on (they count every request for its user), but not in the way of thousands.
+        per_minute=1_000_000,
     )
     assert code == 0, output
     found = json.loads(report.read_text())
@@ -102,12 +113,23 @@ def test_every_pattern_runs_against_a_real_server_for_many_users(
     assert changed_count is not None
     assert changed_count[0] > 0  # the PUTs landed
     assert sessions == (0,)  # the bench's sessions, and sign-in's, are gone
+    assert (tmp_path / "secret").exists()
 
 
-def test_refused_requests_count_as_errors_and_fail_the_run(database_url: str) -> None:
+def test_refused_requests_count_as_errors_and_fail_the_run(
+    database_url: str, tmp_path: Path
+) -> None:
     # One user, the default limit of 100 requests a minute: most gets are refused with 429.
     code, output = _bench(
-        database_url, "--users", "1", "--pattern", "get", "--duration", "2", "--no-ceiling"
+        database_url,
+        tmp_path,
+        "--users",
+        "1",
+        "--pattern",
+        "get",
+        "--duration",
+        "2",
+        "--no-ceiling",
     )
     assert code == 1
     assert "429" in output

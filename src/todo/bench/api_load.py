@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -24,6 +23,8 @@ from typing import Any
 import psycopg
 
 from todo import migrate
+from todo.api import ratelimit
+from todo.auth import secret as auth_secret
 from todo.bench import ceiling, cpu, load_data, report, server, wrk
 from todo.config import Settings
 from todo.embedded import embedded_postgres
@@ -83,8 +84,13 @@ def main(argv: list[str], settings: Settings) -> int:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="todo-bench-")))
         url = settings.database_url or stack.enter_context(_embedded(args.data_dir, scratch))
         migrate.upgrade(url)
-        the_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        return _bench(args, program, url, the_secret, scratch, settings)
+        # Not a throwaway secret: the JWT signing key a run leaves in the database is encrypted
+        # with it, and a later run (or `todo serve`) with another could not use it.
+        if secret is None:
+            key = auth_secret.load_or_create(settings.data_dir)
+        else:
+            key = secret.get_secret_value()
+        return _bench(args, program, url, key, scratch, settings)
     raise AssertionError("unreachable")
 
 
@@ -107,7 +113,7 @@ def _bench(
     data = load_data.prepare(url, users=args.users, secret=secret)
     data_file = scratch / "load.tsv"
     data.write(data_file)
-    conditions = _conditions(args, facts, data)
+    conditions = _conditions(args, settings, facts, data)
     started = None
     try:
         target, server_pid = args.url, args.server_pid
@@ -130,7 +136,7 @@ def _bench(
         if started is not None:
             started.stop()
         load_data.cleanup(url)
-    ceilings = [] if args.no_ceiling else _ceilings(args, url, results, conditions)
+    ceilings = [] if args.no_ceiling else _ceilings(args, settings, url, results, conditions)
     report.table(results, ceilings)
     if args.json:
         document = {"conditions": conditions, "results": results, "ceiling": ceilings}
@@ -139,9 +145,17 @@ def _bench(
 
 
 def _conditions(
-    args: argparse.Namespace, facts: dict[str, object], data: load_data.LoadData
+    args: argparse.Namespace,
+    settings: Settings,
+    facts: dict[str, object],
+    data: load_data.LoadData,
 ) -> dict[str, Any]:
-    limits = "the server's" if args.url else "off" if args.no_limits else "defaults"
+    minute, hour = settings.api_rate_limit_per_minute, settings.api_rate_limit_per_hour
+    limits = f"{minute or 'no limit'}/min and {hour or 'no limit'}/h per user"
+    if args.url:
+        limits = "the server's"
+    elif args.no_limits:
+        limits = "off"
     return {
         "users": len(data.users),
         "tasks": data.total_tasks,
@@ -202,8 +216,16 @@ def _patterns(
     return results
 
 
+def _windows(args: argparse.Namespace, settings: Settings) -> ceiling.Windows:
+    """The API's rate-limit windows, as the server counts them."""
+    if args.no_limits:
+        return ()
+    return tuple((window.kind, window.seconds) for window in ratelimit.windows(settings))
+
+
 def _ceilings(
     args: argparse.Namespace,
+    settings: Settings,
     url: str,
     results: list[dict[str, Any]],
     conditions: dict[str, Any],
@@ -225,7 +247,7 @@ def _ceilings(
             clients=clients,
             threads=args.threads,
             seconds=args.duration,
-            limited=not args.no_limits,
+            windows=_windows(args, settings),
         )
         api = next((r for r in results if r["pattern"] == pattern), None)
         found.append(report.ceiling(measured, api, conditions))

@@ -30,7 +30,6 @@ from todo.tasks.repository import ListOptions
 INSTALL_HINT = "pgbench is not installed (Debian: postgresql-client or postgresql-15)"
 _USER = UUID(int=1)  # placeholders, replaced by pgbench variables
 _TASK = UUID(int=2)
-_WINDOWS = (("m", 60), ("h", 3600))
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 
 
@@ -62,15 +61,18 @@ def _recorded(pattern: str) -> list[Query]:
     return recorder.queries
 
 
-def round_trips(pattern: str, *, limited: bool) -> list[list[Query]]:
+Windows = tuple[tuple[str, int], ...]
+"""The rate-limit windows the server counts in: (kind, seconds); empty when limits are off."""
+
+
+def round_trips(pattern: str, *, windows: Windows) -> list[list[Query]]:
     """The API's two round trips for `pattern` (get or list): prelude, caller check and the
     pattern's statements; then the request count (when limits are on) and COMMIT."""
     identity = (database.RUNTIME_ROLE, "", *database.DEFAULT_LIMITS.settings())
-    windows = _WINDOWS if limited else ()
     check = api_repository.caller_check(user_id=_USER, session_token_hash=None, windows=windows)
     first: list[Query] = [("BEGIN", ()), (database._PRELUDE, identity), check]
     last: list[Query] = [("COMMIT", ())]
-    if limited:
+    if windows:
         last.insert(0, api_repository.count_request(user_id=_USER, windows=windows))
     return [first + _recorded(pattern), last]
 
@@ -128,11 +130,11 @@ SELECT uid, (SELECT id FROM tasks WHERE user_id = uid LIMIT 1) AS tid FROM (SELE
 \\gset"""
 
 
-def script(pattern: str, *, limited: bool) -> Script:
+def script(pattern: str, *, windows: Windows) -> Script:
     """The pgbench script of one pattern, for random users of the database."""
     made = Script("", {})
     lines = [_PICK]
-    for trip in round_trips(pattern, limited=limited):
+    for trip in round_trips(pattern, windows=windows):
         lines += ["\\startpipeline", *(made.statement(q) for q in trip), "\\endpipeline"]
     made.text = "\n".join(lines) + "\n"
     return made
@@ -161,10 +163,10 @@ def run(
     clients: int,
     threads: int,
     seconds: int,
-    limited: bool,
+    windows: Windows,
 ) -> Ceiling:
     """Transactions per second of `pattern`'s statements through pgbench."""
-    made = script(pattern, limited=limited)
+    made = script(pattern, windows=windows)
     with tempfile.TemporaryDirectory(prefix="todo-bench-") as folder:
         path = Path(folder) / f"{pattern}.sql"
         path.write_text(made.text)
