@@ -101,6 +101,7 @@ def test_every_pattern_runs_against_a_real_server_for_many_users(
         assert result["web_cpu_ms_per_request"] is not None
     assert [ceiling["pattern"] for ceiling in found["ceiling"]] == ["get", "list"]
     assert all(ceiling["pgbench_tps"] > 0 for ceiling in found["ceiling"])
+    assert all(ceiling["postgres_cpu_ms_per_transaction"] > 0 for ceiling in found["ceiling"])
     with psycopg.connect(database_url) as conn:
         # Every request of the task API is counted for its user: the load reached them all.
         counted = conn.execute(

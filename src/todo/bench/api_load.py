@@ -168,6 +168,7 @@ def _conditions(
         "cpus": os.cpu_count(),
         "rate_limits": limits,
         "started_at": facts["at"],
+        "load_average": round(os.getloadavg()[0], 2),  # the machine may be shared
     }
 
 
@@ -237,18 +238,24 @@ def _ceilings(
     free = int(str(load_data.server_facts(url)["free_connections"]))
     clients = max(1, min(args.connections, free - 2))
     found = []
-    for pattern in CEILING_PATTERNS:
-        if args.pattern and pattern not in args.pattern:
-            continue
-        measured = ceiling.run(
-            program,
-            url,
-            pattern,
-            clients=clients,
-            threads=args.threads,
-            seconds=args.duration,
-            windows=_windows(args, settings),
-        )
-        api = next((r for r in results if r["pattern"] == pattern), None)
-        found.append(report.ceiling(measured, api, conditions))
+    with psycopg.connect(url, autocommit=True) as monitor:
+        meter = cpu.postgres_meter(monitor)
+        for pattern in CEILING_PATTERNS:
+            if args.pattern and pattern not in args.pattern:
+                continue
+            before = meter() if meter else None
+            tracker = cpu.Tracker(meter) if meter else None  # read while pgbench runs
+            measured = ceiling.run(
+                program,
+                url,
+                pattern,
+                clients=clients,
+                threads=args.threads,
+                seconds=args.duration,
+                windows=_windows(args, settings),
+                while_running=tracker or (lambda: None),
+            )
+            spent = cpu.spent(before, tracker.latest) if before and tracker else None
+            api = next((r for r in results if r["pattern"] == pattern), None)
+            found.append(report.ceiling(measured, spent, api, conditions))
     return found

@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -30,6 +30,7 @@ from todo.tasks.repository import ListOptions
 INSTALL_HINT = "pgbench is not installed (Debian: postgresql-client or postgresql-15)"
 _USER = UUID(int=1)  # placeholders, replaced by pgbench variables
 _TASK = UUID(int=2)
+TICK = 0.2
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 
 
@@ -151,6 +152,7 @@ def find() -> str | None:
 class Ceiling:
     pattern: str
     tps: float
+    transactions: int
     clients: int
     seconds: int
 
@@ -164,8 +166,10 @@ def run(
     threads: int,
     seconds: int,
     windows: Windows,
+    while_running: Callable[[], object] = lambda: None,
 ) -> Ceiling:
-    """Transactions per second of `pattern`'s statements through pgbench."""
+    """Transactions per second of `pattern`'s statements through pgbench; `while_running` is
+    called every TICK seconds until it ends."""
     made = script(pattern, windows=windows)
     with tempfile.TemporaryDirectory(prefix="todo-bench-") as folder:
         path = Path(folder) / f"{pattern}.sql"
@@ -173,11 +177,22 @@ def run(
         command = [program, "--no-vacuum", "--protocol=prepared", f"--client={clients}"]
         command += [f"--jobs={min(threads, clients)}", f"--time={seconds}", f"--file={path}"]
         command += [f"--define={name}={value}" for name, value in made.constants.items()]
-        done = subprocess.run(  # noqa: S603
-            [*command, database.libpq_url(url)], capture_output=True, text=True, check=False
-        )
-    found = re.search(r"^tps = ([\d.]+)", done.stdout, re.MULTILINE)
-    failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
-    if done.returncode != 0 or found is None or (failed and int(failed.group(1))):
-        raise RuntimeError(f"pgbench failed: {done.stderr.strip() or done.stdout.strip()}")
-    return Ceiling(pattern, float(found.group(1)), clients, seconds)
+        with subprocess.Popen(  # noqa: S603
+            [*command, database.libpq_url(url)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as running:
+            while True:
+                try:
+                    stdout, stderr = running.communicate(timeout=TICK)
+                    break
+                except subprocess.TimeoutExpired:
+                    while_running()
+    found = re.search(r"^tps = ([\d.]+)", stdout, re.MULTILINE)
+    failed = re.search(r"number of failed transactions: (\d+)", stdout)
+    if running.returncode != 0 or found is None or (failed and int(failed.group(1))):
+        raise RuntimeError(f"pgbench failed: {stderr.strip() or stdout.strip()}")
+    count = re.search(r"number of transactions actually processed: (\d+)", stdout)
+    transactions = int(count.group(1)) if count else 0
+    return Ceiling(pattern, float(found.group(1)), transactions, clients, seconds)

@@ -86,3 +86,15 @@ def _is_postgres(pid: int) -> bool:
         return Path(f"/proc/{pid}/comm").read_text().strip() in {"postgres", "postmaster"}
     except OSError:
         return False
+
+
+class Tracker:
+    """The latest reading of every process a meter has seen: one that ended keeps its last
+    (pgbench's backends end with it)."""
+
+    def __init__(self, meter: Callable[[], Reading]) -> None:
+        self._meter = meter
+        self.latest: Reading = {}
+
+    def __call__(self) -> None:
+        self.latest.update(self._meter())

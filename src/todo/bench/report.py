@@ -36,7 +36,7 @@ def conditions(found: dict[str, Any]) -> None:
         f"{found['threads']} threads, {found['seconds']} s a pattern; web workers: "
         f"{found['workers'] or 'unknown (--url)'}, pool {found.get('pool_per_worker', '?')}; "
         f"PostgreSQL {found['postgresql']}; {found['cpus']} CPUs shared by all; "
-        f"rate limits: {found['rate_limits']}",
+        f"rate limits: {found['rate_limits']}; load average {found['load_average']} at the start",
         soft_wrap=True,
     )
 
@@ -96,10 +96,11 @@ def table(results: list[dict[str, Any]], ceilings: list[dict[str, Any]]) -> None
         shown.add_row(*(_cell(found[key]) for _, key in _COLUMNS))
     console.print(shown)
     for found in ceilings:
-        ratio = found["api_to_ceiling"]
+        ratio, cost = found["api_to_ceiling"], found["postgres_cpu_ms_per_transaction"]
         console.print(
             f"raw-SQL ceiling of {found['pattern']}: pgbench {found['pgbench_tps']:,.0f} "
             f"transactions/s ({found['clients']} clients, same statements and round trips)"
+            + ("" if cost is None else f", PostgreSQL CPU {cost} ms a transaction")
             + ("" if ratio is None else f"; API / ceiling = {ratio:.2f}")
         )
 
@@ -113,8 +114,10 @@ def _cell(value: object) -> str:
 _LIMIT_HINT = "; 429s: rate limits refused requests (more --users spreads them, or --no-limits)"
 
 
-def ceiling(measured: Ceiling, api: dict[str, Any] | None, found: dict[str, Any]) -> dict[str, Any]:
-    """The raw-SQL ceiling of one pattern, beside the API's figure."""
+def ceiling(
+    measured: Ceiling, spent: float | None, api: dict[str, Any] | None, found: dict[str, Any]
+) -> dict[str, Any]:
+    """The raw-SQL ceiling of one pattern (and what it cost PostgreSQL), beside the API's."""
     ratio = None
     if api is not None and measured.tps:
         ratio = round(api["requests_per_second"] / measured.tps, 3)
@@ -122,6 +125,7 @@ def ceiling(measured: Ceiling, api: dict[str, Any] | None, found: dict[str, Any]
         "pattern": measured.pattern,
         "pgbench_tps": round(measured.tps, 1),
         "clients": measured.clients,
+        "postgres_cpu_ms_per_transaction": _per(spent, measured.transactions or 1),
         "api_to_ceiling": ratio,
         "conditions": found,
     }
