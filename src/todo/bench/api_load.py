@@ -221,7 +221,8 @@ def _windows(args: argparse.Namespace, settings: Settings) -> ceiling.Windows:
     """The API's rate-limit windows, as the server counts them."""
     if args.no_limits:
         return ()
-    return tuple((window.kind, window.seconds) for window in ratelimit.windows(settings))
+    windows = ratelimit.windows(settings)
+    return tuple((window.kind, window.seconds, window.limit) for window in windows)
 
 
 def _ceilings(

@@ -62,20 +62,21 @@ def _recorded(pattern: str) -> list[Query]:
     return recorder.queries
 
 
-Windows = tuple[tuple[str, int], ...]
-"""The rate-limit windows the server counts in: (kind, seconds); empty when limits are off."""
+Windows = tuple[tuple[str, int, int], ...]
+"""The rate-limit windows the server counts in: (kind, seconds, limit); none when off."""
 
 
 def round_trips(pattern: str, *, windows: Windows) -> list[list[Query]]:
-    """The API's two round trips for `pattern` (get or list): prelude, caller check and the
-    pattern's statements; then the request count (when limits are on) and COMMIT."""
+    """The API's round trips for `pattern` (get or list): one, as its work is one batch
+    (`Transaction.closing`): the prelude, the caller check (a JWT's), the pattern's statements,
+    the request count (when limits are on) and COMMIT."""
     identity = (database.RUNTIME_ROLE, "", *database.DEFAULT_LIMITS.settings())
-    check = api_repository.caller_check(user_id=_USER, session_token_hash=None, windows=windows)
-    first: list[Query] = [("BEGIN", ()), (database._PRELUDE, identity), check]
-    last: list[Query] = [("COMMIT", ())]
-    if windows:
-        last.insert(0, api_repository.count_request(user_id=_USER, windows=windows))
-    return [first + _recorded(pattern), last]
+    check = api_repository.caller_check(
+        user_id=_USER, session_token_hash=None, windows=windows, path_user_id=_USER
+    )
+    count = [api_repository.count_request(windows=windows)] if windows else []
+    trip = [("BEGIN", ()), (database._PRELUDE, identity), check, *_recorded(pattern)]
+    return [[*trip, *count, ("COMMIT", ())]]
 
 
 @dataclass

@@ -1,6 +1,6 @@
 -- `todo bench api`'s load: one pattern of requests spread over many users and their tasks.
 --
---   wrk -s load.lua URL -- PATTERN DATA_FILE THREADS
+--   wrk --threads=T -s load.lua URL -- PATTERN DATA_FILE T SPARE
 --
 -- DATA_FILE (written by todo.bench.load_data) has tab-separated lines:
 --   password <the seeded users' password>
@@ -9,7 +9,9 @@
 --   doomed   <user number> <task id>        (tasks to delete, each once)
 -- Users are numbered from 1 in the order of their lines. Every request picks a random user (or
 -- a random one of the sampled tasks), so a user's share of the load, and of its rate limit, is
--- the same for all. A response that is not 2xx counts as an error; `done` prints one line
+-- the same for all; sign-in takes users in turn instead (see user_in_turn). A thread that
+-- deletes stops SPARE tasks before its share runs out (each connection may have a request out).
+-- A response that is not 2xx counts as an error; `done` prints one line
 -- "todo-bench-result {json}" that the Python side parses.
 
 local pattern, users, tasks, doomed, password = nil, {}, {}, {}, nil
@@ -56,6 +58,7 @@ local function load(path, my_number, thread_total)
    assert(#users > 0, "no users in " .. path)
 end
 
+-- Globals, so that `done` can read each thread's with thread:get.
 failed, limited, statuses = 0, 0, {}
 
 function init(args)
