@@ -20,18 +20,21 @@ from uuid import UUID
 
 import jwt
 import psycopg
+from psycopg.rows import dict_row
 
 from todo.auth import passwords, tokens
 from todo.config import Settings
-from todo.db import Database
+from todo.db import Database, Row
 from todo.seeding import repository as seeding_repository
 from todo.seeding import service as seeding
+from todo.tasks import cursor as cursors
 
 USER_AGENT = "todo-bench-api"
 """The User-Agent of every bench request and of the sessions made here (see `cleanup`)."""
 SAMPLED_TASKS = 10
 """Tasks per user that get, update and toggle pick from."""
 PAGE = 50
+_DEFAULT_LISTING = cursors.Scope(sort="created_at", order="desc", completed=None)
 CREDENTIAL_LIFETIME = timedelta(hours=6)
 _SYNTHETIC = f"%@{seeding_repository.DOMAIN}"
 
@@ -45,11 +48,15 @@ class BenchUser:
     jwt: str
     session: str
     tasks: int
+    deep_page: str  # the query string of the user's last page of PAGE tasks (default order)
 
-    def deep_page(self) -> str:
-        """The query string of the user's deepest page of PAGE tasks. (When the listing takes
-        a keyset cursor, this is where the cursor of that page goes.)"""
-        return f"offset={max(0, self.tasks - PAGE)}"
+
+def _deep_page(before: Row | None) -> str:
+    """The query of the page after `before` (by the listing's own cursor), or of the first page
+    for a user whose tasks fit on one."""
+    if before is None:
+        return f"limit={PAGE}"
+    return "cursor=" + cursors.encode(before, _DEFAULT_LISTING)
 
 
 @dataclass
@@ -66,7 +73,7 @@ class LoadData:
         """The data file (format in lua/load.lua)."""
         lines = [f"password\t{seeding.SYNTHETIC_PASSWORD}"]
         lines += [
-            f"user\t{u.id}\t{u.jwt}\t{u.session}\t{u.email}\t{u.deep_page()}" for u in self.users
+            f"user\t{u.id}\t{u.jwt}\t{u.session}\t{u.email}\t{u.deep_page}" for u in self.users
         ]
         lines += [f"task\t{n + 1}\t{task}" for n, task in self.tasks]
         lines += [f"doomed\t{n + 1}\t{task}" for n, task in self.doomed]
@@ -96,16 +103,27 @@ def seed_missing(url: str, settings: Settings, *, users: int, tasks_per_user: in
     return missing
 
 
+# Each user: a sample of their tasks, how many they have, and the row just before their last
+# page in the default order (none when all fit on one page).
+_USERS = """
+SELECT u.id, u.email, c.total,
+       ARRAY(SELECT t.id FROM tasks t WHERE t.user_id = u.id LIMIT %(sampled)s) AS sample,
+       b.created_at, b.id AS before_id
+FROM (SELECT id, email FROM users WHERE email LIKE %(synthetic)s ORDER BY id LIMIT %(users)s) AS u
+CROSS JOIN LATERAL (SELECT count(*) AS total FROM tasks t WHERE t.user_id = u.id) AS c
+LEFT JOIN LATERAL (
+    SELECT t.created_at, t.id FROM tasks t WHERE t.user_id = u.id
+    ORDER BY t.created_at DESC, t.id DESC OFFSET greatest(c.total - %(page)s - 1, 0) LIMIT 1
+) AS b ON c.total > %(page)s
+ORDER BY u.id
+"""
+
+
 def prepare(url: str, *, users: int, secret: str) -> LoadData:
     """`users` synthetic users with credentials, and a sample of each one's tasks."""
-    with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            "SELECT u.id, u.email, (SELECT count(*) FROM tasks t WHERE t.user_id = u.id), "
-            " ARRAY(SELECT t.id FROM tasks t WHERE t.user_id = u.id LIMIT %s) "
-            "FROM (SELECT id, email FROM users WHERE email LIKE %s ORDER BY id LIMIT %s) AS u "
-            "ORDER BY u.id",
-            (SAMPLED_TASKS, _SYNTHETIC, users),
-        ).fetchall()
+    params = {"sampled": SAMPLED_TASKS, "synthetic": _SYNTHETIC, "users": users, "page": PAGE}
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        rows = conn.execute(_USERS, params).fetchall()
         sessions = [tokens.new_token() for _ in rows]
         conn.execute(
             "INSERT INTO sessions (user_id, token_hash, expires_at, user_agent) "
@@ -113,20 +131,26 @@ def prepare(url: str, *, users: int, secret: str) -> LoadData:
             (
                 CREDENTIAL_LIFETIME,
                 USER_AGENT,
-                [row[0] for row in rows],
+                [row["id"] for row in rows],
                 [tokens.hash_token(token) for token in sessions],
             ),
         )
     now = int(time.time())
-    lifetime = int(CREDENTIAL_LIFETIME.total_seconds())
+    claims = {"iat": now, "exp": now + int(CREDENTIAL_LIFETIME.total_seconds())}
     made, sampled = [], []
-    for n, ((user_id, email, count, task_ids), session) in enumerate(
-        zip(rows, sessions, strict=True)
-    ):
-        claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime}
-        token = jwt.encode(claims, secret, "HS256")
-        made.append(BenchUser(UUID(str(user_id)), str(email), token, session, int(str(count))))
-        sampled += [(n, UUID(str(task))) for task in task_ids]
+    for n, (row, session) in enumerate(zip(rows, sessions, strict=True)):
+        before = {"created_at": row["created_at"], "id": row["before_id"]}
+        made.append(
+            BenchUser(
+                id=row["id"],
+                email=row["email"],
+                jwt=jwt.encode({"sub": str(row["id"]), **claims}, secret, "HS256"),
+                session=session,
+                tasks=row["total"],
+                deep_page=_deep_page(before if row["before_id"] else None),
+            )
+        )
+        sampled += [(n, task) for task in row["sample"]]
     return LoadData(made, sampled)
 
 
