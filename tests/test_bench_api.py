@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,8 +10,12 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from todo.bench import api_load, wrk
+from todo.bench import api_load, load_data, wrk
 from todo.cli import app
+from todo.config import Settings
+from todo.db import Database
+from todo.tasks import service
+from todo.tasks.repository import ListOptions
 
 runner = CliRunner()
 
@@ -43,6 +48,34 @@ def test_wrk_output_gives_rate_percentiles_and_errors() -> None:
 def test_wrk_output_without_the_scripts_result_is_a_failure() -> None:
     with pytest.raises(wrk.WrkFailed, match="0 result lines"):
         wrk.parse("Running 2s test @ http://127.0.0.1:1\nunable to connect to 127.0.0.1:1\n")
+
+
+def test_the_deep_page_is_each_users_last_page_by_cursor(database_url: str) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    load_data.seed_missing(database_url, settings, users=2, tasks_per_user=60)
+    data = load_data.prepare(database_url, users=2, secret="s" * 32)
+    user = data.users[0]
+    assert user.tasks == 60
+    assert user.deep_page.startswith("cursor=")
+    assert {user.id for user in data.users} == {data.users[n].id for n, _ in data.tasks}
+
+    async def pages() -> tuple[list[object], list[object]]:
+        db = Database(database_url, pool_size=1, max_overflow=0)
+        await db.open()
+        try:
+            async with db.transaction(user.id) as tx:
+                cursor = user.deep_page.removeprefix("cursor=")
+                deep = await service.list_tasks(
+                    tx, user_id=user.id, options=ListOptions(), cursor=cursor
+                )
+                last = await service.list_tasks(tx, user_id=user.id, options=ListOptions(offset=10))
+        finally:
+            await db.close()
+        return [row["id"] for row in deep.rows], [row["id"] for row in last.rows]
+
+    deep, last = asyncio.run(pages())
+    assert len(deep) == 50
+    assert deep == last  # the last 50 of 60
 
 
 def test_without_wrk_it_says_how_to_install_it(tmp_path: Path) -> None:
@@ -83,6 +116,8 @@ def test_every_pattern_runs_against_a_real_server_for_many_users(
         database_url,
         tmp_path,
         *("--users", "30", "--connections", "4", "--json", str(report)),
+        # More than a page each: list-deep then asks for the last page by cursor.
+        *("--tasks-per-user", "60"),
         # Long enough for a sign-in (argon2id) to be answered on a busy machine.
         *("--duration", "2"),
         # Limits on (they count every request for its user), but not in the way of thousands.
