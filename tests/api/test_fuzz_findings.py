@@ -75,3 +75,19 @@ def test_etag_lists_are_documented_with_their_syntax() -> None:
     (if_match,) = [p for p in operation["parameters"] if p["name"] == "If-Match"]
     assert if_match["schema"]["format"] == "entity-tags"
     assert if_match["schema"]["pattern"].startswith("^(")
+
+
+async def test_a_query_string_too_long_is_a_documented_414(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    # A cursor of allowed length in multi-byte characters, percent-encoded, passed the
+    # query-string bound: 414, which the task routes did not document.
+    cursor = "\u00b5" * 2000
+    response = await client.get(
+        f"/api/{alice.id}/tasks", params={"cursor": cursor}, headers=alice.auth
+    )
+    assert_error(response, 414, "URI_TOO_LONG")
+    for path, operations in _document()["paths"].items():
+        if path.startswith("/api/{user_id}"):
+            for method, operation in operations.items():
+                assert "414" in operation["responses"], (method, path)

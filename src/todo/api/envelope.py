@@ -36,7 +36,7 @@ class ErrorBody(BaseModel):
     code: str = Field(
         description="UNAUTHORIZED, FORBIDDEN, NOT_FOUND, INVALID_PARAMETER, VALIDATION_ERROR, "
         "CONFLICT, PRECONDITION_FAILED, UNPROCESSABLE_CONTENT, PAYLOAD_TOO_LARGE, RATE_LIMITED, "
-        "METHOD_NOT_ALLOWED or INTERNAL_ERROR."
+        "METHOD_NOT_ALLOWED, URI_TOO_LONG or INTERNAL_ERROR."
     )
     message: str = Field(description="For people; may change.")
     details: dict[str, list[str]] | None = Field(

@@ -63,6 +63,7 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: error_doc("UNAUTHORIZED: no credentials, or bad or expired ones"),
     403: error_doc("FORBIDDEN: the `user_id` in the path is not yours"),
     413: error_doc("PAYLOAD_TOO_LARGE: a request body over 1 MB"),
+    414: error_doc("URI_TOO_LONG: a query string over MAX_QUERY_BYTES (8 KiB by default)"),
     429: {
         **error_doc("RATE_LIMITED: too many requests; retry after `Retry-After` seconds"),
         "headers": {
