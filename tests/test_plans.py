@@ -61,23 +61,30 @@ def _task_indexes_used(plan: dict[str, Any]) -> set[str]:
     }
 
 
+async def heavy_among_others(tx: Transaction, *, others: int, tasks: int) -> UUID:
+    """`others` users with `tasks` tasks each, and a heavy user (no tasks yet): its id."""
+    await tx.execute(
+        "INSERT INTO users (email) SELECT 'user' || n || '@example.com' "
+        "FROM generate_series(1, %s) AS n",
+        (others,),
+    )
+    heavy = await tx.fetch_value(
+        "INSERT INTO users (email) VALUES ('heavy@example.com') RETURNING id"
+    )
+    await tx.execute(
+        "INSERT INTO tasks (user_id, title, completed, created_at) "
+        "SELECT u.id, 'task ' || n, n %% 3 = 0, now() - n * interval '1 minute' "
+        "FROM users u CROSS JOIN generate_series(1, %s) AS n WHERE u.id <> %s",
+        (tasks, heavy),
+    )
+    assert isinstance(heavy, UUID)
+    return heavy
+
+
 @pytest.fixture
 async def heavy_user(db: Database, database_url: str) -> UUID:
     async with db.owner_transaction() as tx:
-        await tx.execute(
-            "INSERT INTO users (email) SELECT 'user' || n || '@example.com' "
-            "FROM generate_series(1, %s) AS n",
-            (OTHER_USERS,),
-        )
-        heavy = await tx.fetch_value(
-            "INSERT INTO users (email) VALUES ('heavy@example.com') RETURNING id"
-        )
-        await tx.execute(
-            "INSERT INTO tasks (user_id, title, completed, created_at) "
-            "SELECT u.id, 'task ' || n, n %% 3 = 0, now() - n * interval '1 minute' "
-            "FROM users u CROSS JOIN generate_series(1, %s) AS n WHERE u.id <> %s",
-            (TASKS_PER_OTHER_USER, heavy),
-        )
+        heavy = await heavy_among_others(tx, others=OTHER_USERS, tasks=TASKS_PER_OTHER_USER)
         await tx.execute(
             "INSERT INTO tasks (user_id, title, description, completed, created_at) "
             "SELECT %s, 'heavy ' || n, repeat('words ', 20), n %% 3 = 0, "

@@ -23,7 +23,7 @@ from todo.tasks import service
 from todo.tasks.repository import ListOptions
 
 from .conftest import create_database, drop_database
-from .test_plans import Explaining, _indexes_used, _seq_scans_of_tasks
+from .test_plans import Explaining, _indexes_used, _seq_scans_of_tasks, heavy_among_others
 
 SEARCH_INDEX = dict(seeding.TASK_STRUCTURES)["idx_tasks_search"]
 
@@ -72,20 +72,7 @@ async def loaded(server_url: str, template_db: str) -> AsyncIterator[Loaded]:
         async with db.owner_transaction() as tx:
             # Bulk loading: the search index is built once, after the rows are in.
             await tx.execute("DROP INDEX idx_tasks_search")
-            await tx.execute(
-                "INSERT INTO users (email) SELECT 'user' || n || '@example.com' "
-                "FROM generate_series(1, %s) AS n",
-                (OTHER_USERS,),
-            )
-            heavy = await tx.fetch_value(
-                "INSERT INTO users (email) VALUES ('heavy@example.com') RETURNING id"
-            )
-            await tx.execute(
-                "INSERT INTO tasks (user_id, title, completed, created_at) "
-                "SELECT u.id, 'task ' || n, n %% 3 = 0, now() - n * interval '1 minute' "
-                "FROM users u CROSS JOIN generate_series(1, %s) AS n WHERE u.id <> %s",
-                (TASKS_PER_OTHER_USER, heavy),
-            )
+            heavy = await heavy_among_others(tx, others=OTHER_USERS, tasks=TASKS_PER_OTHER_USER)
             await tx.execute(_TASKS, {"user": heavy, "now": NOW, "count": HEAVY_TASKS})
             await tx.execute(SEARCH_INDEX)
             await tx.execute(

@@ -43,10 +43,11 @@ matching of any word works) over the folded title and description. Both are IMMU
 an index expression requires; the vector names its helper with its schema, since a restore
 builds the index with an empty search_path. The vector is PL/pgSQL with its real cost
 declared: a SQL function would be inlined into cheap-looking built-ins, and the planner would
-then recompute it row by row over a user's tasks rather than read the index. Row-level security keeps the runtime role from
-searching through the index itself (the @@ operator is not LEAKPROOF, so the planner must
-apply the policy first); tasks_matching(query), SECURITY DEFINER, runs the search as the
-owner for the caller's tasks only (user_id = current_user_id(), the policy's own test).
+then recompute it row by row over a user's tasks rather than read the index. Row-level
+security keeps the runtime role from searching through the index itself (the @@ operator is
+not LEAKPROOF, so the planner must apply the policy first); tasks_matching(query), SECURITY
+DEFINER, runs the search as the owner for the caller's tasks only (user_id =
+current_user_id(), the policy's own test).
 
 tasks_archive keeps the same fields (and the tag names) of an archived task. user_preferences
 gains time_zone (an IANA name, checked by the service; no row or the default means UTC), and
