@@ -105,7 +105,16 @@ async def _explain(db: Database, user: UUID, call: Any) -> list[dict[str, Any]]:
 
 
 def _sorts(plan: dict[str, Any]) -> list[str]:
-    return [n["Node Type"] for n in _nodes(plan) if "Sort" in n["Node Type"]]
+    """The sorts of the listing's rows (not those inside a subquery per row: a task's tags are
+    ordered by name, which PostgreSQL 16 and later plan as a Sort of their own)."""
+    return [n["Node Type"] for n in _rows_nodes(plan) if "Sort" in n["Node Type"]]
+
+
+def _rows_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        if child.get("Parent Relationship") != "SubPlan":
+            yield from _rows_nodes(child)
 
 
 async def _page_plans(db: Database, user: UUID, options: ListOptions) -> list[dict[str, Any]]:
