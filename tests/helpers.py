@@ -8,6 +8,7 @@ from uuid import UUID
 from todo.auth import repository as users
 from todo.db import Database, Row
 from todo.seeding.service import SYNTHETIC_PASSWORD
+from todo.tags import repository as tags
 from todo.tasks import repository as tasks
 
 PASSWORDS: set[str] = {SYNTHETIC_PASSWORD}
@@ -37,6 +38,14 @@ async def make_task(
         if done:
             row = await tasks.toggle_task(tx, user_id=user_id, task_id=row["id"]) or row
     return row
+
+
+async def make_tag(db: Database, user_id: UUID, name: str) -> UUID:
+    async with db.transaction(user_id) as tx:
+        row = await tags.create_tag(tx, user_id=user_id, name=name, color=None)
+    assert row is not None
+    tag_id: UUID = row["id"]
+    return tag_id
 
 
 def free_port() -> int:

@@ -2,8 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 from sqlmodel import SQLModel
 
 # Names follow the spec's convention: pk_, fk_, uk_, idx_ (checks are named by hand: chk_).
@@ -40,6 +44,25 @@ def timestamp(*, nullable: bool = False) -> sa.Column[datetime]:
         nullable=nullable,
         server_default=None if nullable else sa.func.now(),
     )
+
+
+class PartialChange(SQLModel):
+    """A change of some fields: only those sent are applied, and at least one must be.
+    `NOT_NULL` names the fields that may be left out but not set to null."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler.resolve_ref_schema(handler(schema))
+        # An omitted field means "unchanged": no null default to claim for the non-nullable
+        # ones; and an empty change is refused, so the schema asks for one field at least.
+        for name in cls.NOT_NULL:
+            json_schema["properties"][name].pop("default", None)
+        json_schema["anyOf"] = [{"required": [name]} for name in cls.model_fields]
+        return json_schema
 
 
 def load_all() -> None:

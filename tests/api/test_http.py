@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from todo.tasks import due as dues
 from todo.tasks import service
 
 from .conftest import MakeClient
@@ -199,6 +200,12 @@ ROUTES = {
     (ONE + "/complete", "patch"): ANY | {"200", "404", "412"},
     ("/api/{user_id}/export", "get"): ANY | {"200"},
     ("/api/{user_id}/import", "post"): ANY | {"201", "409", "422"},
+    ("/api/{user_id}/tags", "get"): ANY | {"200"},
+    ("/api/{user_id}/tags", "post"): ANY | {"201", "409"},
+    ("/api/{user_id}/tags/{tag_id}", "patch"): ANY | {"200", "404", "409"},
+    ("/api/{user_id}/tags/{tag_id}", "delete"): ANY | {"204", "404"},
+    ("/api/{user_id}/preferences", "get"): ANY | {"200"},
+    ("/api/{user_id}/preferences", "patch"): ANY | {"200"},
 }
 
 
@@ -224,8 +231,9 @@ async def test_openapi_states_every_route_and_its_codes(client: httpx.AsyncClien
         assert operation["security"] == [{"bearer": []}, {"sessionCookie": []}]
         parameters = {p["name"]: p for p in operation["parameters"]}
         assert parameters["user_id"]["schema"]["format"] == "uuid"
-        if "{task_id}" in path:
-            assert parameters["task_id"]["schema"]["format"] == "uuid"
+        for name in ("task_id", "tag_id"):
+            if f"{{{name}}}" in path:
+                assert parameters[name]["schema"]["format"] == "uuid"
     assert "HTTPValidationError" not in json.dumps(document)  # FastAPI's 422s are gone
     for path, method in ((LIST, "post"), ("/api/{user_id}/import", "post")):
         operation = paths[path][method]
@@ -251,8 +259,17 @@ async def test_openapi_states_every_route_and_its_codes(client: httpx.AsyncClien
     )
     assert listing["limit"]["default"] == 50
     assert listing["offset"]["minimum"] == 0
-    assert listing["sort"]["enum"] == ["created_at", "updated_at", "title"]
+    assert listing["sort"]["enum"] == [
+        *("created_at", "updated_at", "title"),
+        *("due_at", "priority", "relevance"),  # issue 11
+    ]
     assert listing["order"]["enum"] == ["asc", "desc"]
+    assert listing["priority"]["enum"] == ["none", "low", "medium", "high"]
+    assert (listing["tag"]["type"], listing["tag"]["maxItems"]) == ("array", 16)
+    assert listing["q"]["maxLength"] == service.SEARCH_MAX
+    assert listing["overdue"]["type"] == "boolean"
+    for bound in ("due_before", "due_after"):
+        assert listing[bound]["pattern"] == dues.BOUND_PATTERN
     bodies = {
         method: paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         for path, method in (
@@ -276,7 +293,18 @@ async def test_openapi_states_every_route_and_its_codes(client: httpx.AsyncClien
         "completed",
         "created_at",
         "updated_at",
+        *("due_at", "all_day", "priority", "tags"),  # issue 11, additive
     }
+    for name in ("TaskCreate", "TaskUpdate"):
+        assert schemas[name]["properties"]["tags"]["maxItems"] == 100
+        assert schemas[name]["properties"]["tag_ids"]["maxItems"] == 100
+        due = schemas[name]["properties"]["due_at"]["anyOf"]
+        assert due == [
+            {"type": "string", "format": dues.DUE_FORMAT, "pattern": dues.DUE_PATTERN},
+            {"type": "null"},
+        ]
+    assert schemas["TagCreate"]["properties"]["name"]["maxLength"] == 50
+    assert schemas["PreferencesUpdate"]["required"] == ["time_zone"]
     assert set(document["components"]["securitySchemes"]) == {"bearer", "sessionCookie"}
 
 

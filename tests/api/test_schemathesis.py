@@ -19,6 +19,10 @@ What the generator is taught, each a documented rule rather than a hole in the c
 - a list `cursor` is one the listing gave out for the same filter and order, and comes without
   `offset` (opaque: no schema can say more); when the listing has no next page to give, the
   generated cursor is left out;
+- a due date (`format: due-date`, `due-bound`) is a real calendar date in the years the API
+  takes, a time zone (`format: time-zone`) a name the service knows, `tag_ids` name the
+  user's own tags (anyone else's is the documented 400), and `sort=relevance` comes with a
+  search `q` (there is nothing to rank by otherwise: 400);
 - a CSV import is checked beyond what a JSON Schema can say (a header with a title column,
   each row a valid task), so CSV bodies get every check but the one that expects acceptance.
 """
@@ -31,6 +35,7 @@ import string
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -46,9 +51,10 @@ from todo.api.conditions import TAGS_FORMAT, TAGS_PATTERN
 from todo.app import create_app
 from todo.auth.domain import MAX_EMAIL_LENGTH
 from todo.db import with_database
+from todo.tasks import due as dues
 
 from ..conftest import create_database, drop_database
-from ..helpers import make_task
+from ..helpers import make_tag, make_task
 from ..web.live import SECRET, LiveServer
 from .support import api_settings, hs256
 
@@ -105,6 +111,25 @@ schemathesis.openapi.format(
     ),
 )
 schemathesis.openapi.format(TAGS_FORMAT, st.from_regex(TAGS_PATTERN, fullmatch=True))
+_DAYS = st.dates(date(1901, 1, 1), date(9998, 12, 31))
+_OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda minutes: timezone(timedelta(minutes=minutes)))
+_MOMENTS = st.datetimes(datetime(1901, 1, 1), datetime(9998, 12, 31), timezones=_OFFSETS)
+schemathesis.openapi.format(
+    dues.DUE_FORMAT,
+    st.one_of(
+        _DAYS.map(date.isoformat),
+        st.datetimes(datetime(1901, 1, 1), datetime(9998, 12, 31)).map(datetime.isoformat),
+        _MOMENTS.map(datetime.isoformat),
+    ),
+)
+schemathesis.openapi.format(
+    dues.BOUND_FORMAT,
+    st.one_of(_DAYS.map(date.isoformat), _MOMENTS.map(datetime.isoformat)),
+)
+schemathesis.openapi.format(
+    dues.ZONE_FORMAT,
+    st.sampled_from(["UTC", "Europe/Paris", "Pacific/Kiritimati", "Pacific/Honolulu"]),
+)
 # The document as the application builds it (no database needed for that); the requests go
 # to the module's running server.
 schema = schemathesis.openapi.from_dict(
@@ -134,6 +159,8 @@ class Target:
     user_id: str
     task_id: str
     doomed_task_id: str  # for DELETE: the others keep working on task_id
+    tag_id: str
+    doomed_tag_id: str
 
 
 @pytest.fixture(scope="module")
@@ -147,15 +174,17 @@ def target(server_url: str, template_db: str) -> Iterator[Target]:
     ).start()
     try:
 
-        async def arrange() -> tuple[str, str, str]:
+        async def arrange() -> tuple[str, ...]:
             user = await server.make_user("fuzz@example.com", "Fuzz")
             task = await server.call(lambda db: make_task(db, user, "fuzzed"))
             doomed = await server.call(lambda db: make_task(db, user, "to delete"))
-            return str(user), str(task["id"]), str(doomed["id"])
+            tag = await server.call(lambda db: make_tag(db, user, "kept"))
+            doomed_tag = await server.call(lambda db: make_tag(db, user, "to delete"))
+            return str(user), str(task["id"]), str(doomed["id"]), str(tag), str(doomed_tag)
 
-        user_id, task_id, doomed_task_id = asyncio.run(arrange())
+        user_id, task_id, doomed_task_id, tag_id, doomed_tag_id = asyncio.run(arrange())
         TOKEN["jwt"] = hs256(user_id, secret=SECRET, exp=2_000_000_000)
-        yield Target(server, user_id, task_id, doomed_task_id)
+        yield Target(server, user_id, task_id, doomed_task_id, tag_id, doomed_tag_id)
     finally:
         server.stop()
         drop_database(server_url, name)
@@ -177,11 +206,19 @@ def test_every_operation_keeps_its_documented_promises(case: Any, target: Target
         if "task_id" in (case.path_parameters or {}):
             doomed = case.method.upper() == "DELETE"
             case.path_parameters["task_id"] = target.doomed_task_id if doomed else target.task_id
+        if "tag_id" in (case.path_parameters or {}):
+            doomed = case.method.upper() == "DELETE"
+            case.path_parameters["tag_id"] = target.doomed_tag_id if doomed else target.tag_id
+    body = case.body if isinstance(case.body, dict) else {}
+    if not _negative(case, ParameterLocation.BODY) and isinstance(body.get("tag_ids"), list):
+        body["tag_ids"] = [target.tag_id] if body["tag_ids"] else []
     if not _negative(case, ParameterLocation.HEADER) and (case.headers or {}).get(
         "Idempotency-Key"
     ):
         case.headers["Idempotency-Key"] = str(uuid.uuid4())
     if not _negative(case, ParameterLocation.QUERY):
+        if (case.query or {}).get("sort") == "relevance" and not case.query.get("q"):
+            case.query["q"] = "fuzzed"
         _give_a_real_cursor(case, target)
     excluded = [positive_data_acceptance] if case.media_type == "text/csv" else []
     response = case.call_and_validate(base_url=target.server.url, excluded_checks=excluded)
@@ -204,7 +241,7 @@ def _give_a_real_cursor(case: Any, target: Target) -> None:
     if case.operation.path != "/api/{user_id}/tasks" or "cursor" not in query:
         return
     query.pop("offset", None)
-    listing = {name: query[name] for name in ("completed", "sort", "order") if name in query}
+    listing = {name: value for name, value in query.items() if name not in ("cursor", "limit")}
     response = httpx.get(
         f"{target.server.url}/api/{target.user_id}/tasks",
         params={**listing, "limit": 1},

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import StrictStr
 from sqlmodel import Field, SQLModel
 
-from todo.tasks.due import DEFAULT_ZONE, ZONE_MAX
+from todo.tasks.due import DEFAULT_ZONE, ZONE_FORMAT, ZONE_MAX
 
 TimeZone = Annotated[
     StrictStr,
@@ -15,6 +15,7 @@ TimeZone = Annotated[
         min_length=1,
         max_length=ZONE_MAX,
         description="An IANA time zone name, such as Europe/Paris or Pacific/Kiritimati.",
+        schema_extra={"json_schema_extra": {"format": ZONE_FORMAT}},
     ),
 ]
 

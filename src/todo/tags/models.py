@@ -88,11 +88,13 @@ class TagCreate(SQLModel):
     color: Color | None = None
 
 
-class TagUpdate(SQLModel):
+class TagUpdate(models.PartialChange):
     """A rename and/or a new colour (`color: null` removes it); at least one of them."""
 
     name: TagName = Field(default=None)
     color: Color | None = None
+
+    NOT_NULL = ("name",)
 
 
 class TagPublic(SQLModel):

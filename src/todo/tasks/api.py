@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from starlette.responses import Response
 
 from todo.api import conditions, envelope
@@ -26,6 +26,7 @@ from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
 from todo.errors import InvalidParameter
 from todo.idempotency import api as idempotency
+from todo.tags.models import NAME_MAX
 from todo.tasks import cursor as cursors
 from todo.tasks import due as dues
 from todo.tasks import service
@@ -195,6 +196,7 @@ async def list_tasks(
         str | None,
         Query(
             pattern=dues.BOUND_PATTERN,
+            json_schema_extra={"format": dues.BOUND_FORMAT},
             description="Only tasks due before this: a date (before that day starts in your "
             "time zone) or a date-time with an offset.",
         ),
@@ -203,6 +205,7 @@ async def list_tasks(
         str | None,
         Query(
             pattern=dues.BOUND_PATTERN,
+            json_schema_extra={"format": dues.BOUND_FORMAT},
             description="Only tasks due after this: a date (after that day ends in your time "
             "zone) or a date-time with an offset.",
         ),
@@ -216,7 +219,7 @@ async def list_tasks(
     ] = None,
     priority: Annotated[Priority | None, Query(description="Only tasks of this priority.")] = None,
     tag: Annotated[
-        list[str] | None,
+        list[Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]] | None,
         Query(
             max_length=service.FILTER_TAGS_MAX,
             description="Only tasks carrying this tag (by name, whatever the case); repeat it "

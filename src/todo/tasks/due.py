@@ -21,6 +21,8 @@ from pydantic import BeforeValidator, WithJsonSchema
 Priority = Literal["none", "low", "medium", "high"]
 PRIORITIES: tuple[str, ...] = get_args(Priority)  # stored as their index, 0 to 3
 DEFAULT_ZONE = "UTC"
+ZONE_FORMAT = "time-zone"
+"""The document's name for an IANA time zone name."""
 ZONE_MAX = 64
 
 # Years 1900 to 9999; an offset of at most 15:59 either way (PostgreSQL's limit).
@@ -29,6 +31,8 @@ _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
 _OFFSET = r"([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])"
 DUE_PATTERN = f"^{_DATE}([Tt]{_TIME}{_OFFSET}?)?$"
 _DUE = re.compile(DUE_PATTERN)
+DUE_FORMAT = "due-date"
+"""The document's name for a due date (a date or a date-time, with or without an offset)."""
 DUE_RULE = (
     "must be a date (2026-12-05, all day) or a date-time (2026-12-05T15:00, in your time zone, "
     "or with an offset: 2026-12-05T14:00:00Z), in the years 1900 to 9999"
@@ -61,12 +65,14 @@ def parse_due(value: Any) -> date | datetime:
 DueInput = Annotated[
     date | datetime,
     BeforeValidator(parse_due),
-    WithJsonSchema({"type": "string", "pattern": DUE_PATTERN}),
+    WithJsonSchema({"type": "string", "format": DUE_FORMAT, "pattern": DUE_PATTERN}),
 ]
 """A due date in a request body or query: see `parse_due`."""
 
 
 BOUND_PATTERN = f"^{_DATE}([Tt]{_TIME}{_OFFSET})?$"
+BOUND_FORMAT = "due-bound"
+"""The document's name for a due filter's bound (a date, or a date-time with an offset)."""
 BOUND_RULE = (
     "must be a date (2026-12-05: a day in your time zone) or a date-time with an offset "
     "(2026-12-05T14:00:00Z), in the years 1900 to 9999"

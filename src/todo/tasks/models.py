@@ -7,9 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, GetJsonSchemaHandler, StrictBool, StrictStr
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic import AfterValidator, StrictBool, StrictStr
 from sqlmodel import Field, SQLModel
 
 from todo import inputs, models
@@ -152,7 +150,7 @@ class TaskCreate(SQLModel):
     tag_ids: TagIds = Field(default_factory=list)
 
 
-class TaskUpdate(SQLModel):
+class TaskUpdate(models.PartialChange):
     """A partial change; only the fields that were sent are applied (at least one of them).
     `title`, `completed`, `priority`, `tags` and `tag_ids` may be left out but not set to null;
     `description: null` clears the description and `due_at: null` the due date. `tags` and
@@ -166,17 +164,7 @@ class TaskUpdate(SQLModel):
     tags: TagNames = Field(default=None)
     tag_ids: TagIds = Field(default=None)
 
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        json_schema = handler.resolve_ref_schema(handler(schema))
-        # An omitted field means "unchanged": no null default to claim for the non-nullable
-        # ones; and an empty change is refused, so the schema asks for one field at least.
-        for name in ("title", "completed", "priority", "tags", "tag_ids"):
-            json_schema["properties"][name].pop("default", None)
-        json_schema["anyOf"] = [{"required": [name]} for name in cls.model_fields]
-        return json_schema
+    NOT_NULL = ("title", "completed", "priority", "tags", "tag_ids")
 
 
 class TaskPublic(TaskBase):

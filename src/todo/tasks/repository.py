@@ -47,8 +47,9 @@ VERSION = "xmin::text || '.' || (extract(epoch FROM updated_at) * 1000000)::bigi
 _ONE = f"{COLUMNS}, {VERSION} AS version"
 
 SortField = Literal["created_at", "updated_at", "title", "due_at", "priority"]
-ListSort = SortField | Literal["relevance"]
-LIST_SORTS: tuple[str, ...] = (*get_args(SortField), "relevance")
+# What a listing may be ordered by: a SortField, or relevance to a search.
+ListSort = Literal["created_at", "updated_at", "title", "due_at", "priority", "relevance"]
+LIST_SORTS: tuple[str, ...] = get_args(ListSort)
 SortOrder = Literal["asc", "desc"]
 
 # The user's time zone, for a date given in a filter or a due date (UTC without a preference).
