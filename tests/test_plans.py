@@ -105,9 +105,13 @@ async def _explain(db: Database, user: UUID, call: Any) -> list[dict[str, Any]]:
 
 
 def _sorts(plan: dict[str, Any]) -> list[str]:
-    """The sorts of the listing's rows (not those inside a subquery per row: a task's tags are
-    ordered by name, which PostgreSQL 16 and later plan as a Sort of their own)."""
-    return [n["Node Type"] for n in _rows_nodes(plan) if "Sort" in n["Node Type"]]
+    """The sorts in choosing the listing's rows: the part of the plan that picks the page
+    (CTE `page`), not the tags added to its rows afterwards (ordered by name, which
+    PostgreSQL 16 and later plan as a Sort of their own)."""
+    pages = [n for n in _nodes(plan) if n.get("Subplan Name") == "CTE page"]
+    return [
+        n["Node Type"] for n in _rows_nodes(pages[0] if pages else plan) if "Sort" in n["Node Type"]
+    ]
 
 
 def _rows_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -216,8 +216,8 @@ def _filters(user_id: UUID, options: ListOptions) -> tuple[list[str], dict[str, 
 
 
 def _page_query(options: ListOptions, where: list[str], params: dict[str, Any]) -> Query:
-    """The page: its rows chosen with the task's own columns, then their tags added (only for
-    the rows shown, never for rows an offset skips)."""
+    """The page: its rows chosen with the task's own columns, then their tags added by one
+    join (only for the rows shown, never for rows an offset skips)."""
     sort = _SORTS[options.order_by]
     direction, comparison = _DIRECTION[options.order]
     params = {**params, "inner": options.limit + 1 + (options.offset or 0)}
@@ -234,12 +234,23 @@ def _page_query(options: ListOptions, where: list[str], params: dict[str, Any]) 
             f"SELECT {FIELDS}{rank} FROM tasks WHERE {' AND '.join(where)} "
             f"ORDER BY {_ordered(sort.key, direction)} LIMIT %(inner)s"
         )
+    order_by = _ordered(sort.outer or sort.key, direction, due=options.order_by == "due_at")
     return (
-        f"SELECT page.*, {tags_of('page')} FROM ({inner}) page "
-        f"ORDER BY {_ordered(sort.outer or sort.key, direction, due=options.order_by == 'due_at')} "
-        "LIMIT %(limit)s OFFSET %(offset)s",
+        f"WITH page AS (SELECT * FROM ({inner}) chosen ORDER BY {order_by} "
+        "LIMIT %(limit)s OFFSET %(offset)s) "
+        f"SELECT page.*, coalesce(tagged.tags, '[]') AS tags FROM page LEFT JOIN ({_PAGE_TAGS}) "
+        f"tagged ON tagged.task_id = page.id ORDER BY {order_by}",
         params,
     )
+
+
+# The tags of every task of a page at once: one grouped join, not a subquery per task.
+_PAGE_TAGS = (
+    "SELECT tt.task_id, json_agg(json_build_object('id', tg.id, 'name', tg.name, "
+    "'color', tg.color) ORDER BY lower(tg.name), tg.id) AS tags "
+    "FROM task_tags tt JOIN tags tg ON tg.id = tt.tag_id "
+    "WHERE tt.task_id IN (SELECT id FROM page) GROUP BY tt.task_id"
+)
 
 
 def _ordered(key: Sequence[str], direction: str, *, due: bool = False) -> str:
