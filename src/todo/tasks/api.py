@@ -164,7 +164,7 @@ async def list_tasks(
             description="The field to order by: `created_at` (the default without `q`), "
             "`updated_at`, `title`, `due_at` (tasks without a due date last, in both orders), "
             "`priority` (then newest first; `desc` puts high first) or `relevance` (the "
-            "default with `q`, and only with it)."
+            "default with `q`, and only with a `q` that has a word)."
         ),
     ] = None,
     order: Annotated[SortOrder, Query(description="Ascending or descending.")] = "desc",
