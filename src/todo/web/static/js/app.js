@@ -383,9 +383,15 @@ function start(app) {
     }
   });
 
-  els.list.addEventListener('focusout', (event) => {
-    if (event.target.matches('.edit')) stopEditing(event.target.closest('li'), true);
-  });
+  // Any blur saves the edit, a focus change or one a script sends (`new Event('blur')`, as
+  // TodoMVC's tests do): blur does not bubble, so the list catches it on the way down.
+  els.list.addEventListener(
+    'blur',
+    (event) => {
+      if (event.target.matches('.edit')) stopEditing(event.target.closest('li'), true);
+    },
+    true,
+  );
 
   els.toggleAll.addEventListener('change', () => setEveryCompleted(els.toggleAll.checked));
 
