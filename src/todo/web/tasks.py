@@ -6,28 +6,38 @@ API's task service can take its place; the web-only bulk operations live here to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pydantic
 
 from todo.db import Database, Row, Transaction
 from todo.errors import InvalidParameter, TaskNotFound, ValidationFailed
+from todo.preferences import service as preferences
+from todo.tags import service as tag_service
+from todo.tasks import quickadd
 from todo.tasks import repository as tasks
 from todo.tasks import service as task_service
-from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX
+from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX, TaskCreate, TaskUpdate
 from todo.tasks.repository import TaskCounts
-from todo.web import listing
+from todo.web import listing, views
 from todo.web import repository as web_sql
+
+VIEW_LIMIT = 100  # tasks on one page of a view (the listing's most)
 
 
 @dataclass(frozen=True)
 class TaskList:
     """One page of a user's task list, with the counts the footer shows."""
 
-    items: list[Row]
+    items: list[dict[str, Any]]  # rows as views.shown gives them
     counts: TaskCounts
     ordering: listing.Ordering
     next_cursor: str | None
+    tags: list[Row]
 
 
 @dataclass(frozen=True)
@@ -71,12 +81,11 @@ async def load_list(
     """A page of the list. An explicit ordering is used (and remembered if `remember`);
     without one the user's saved ordering applies."""
     async with db.transaction(user_id) as tx:
+        prefs = await preferences.get_preferences(tx, user_id=user_id)
+        clock = views.Clock.of(ZoneInfo(prefs.time_zone))
         if ordering is None:
-            saved = await web_sql.get_sort_preference(tx, user_id=user_id)
             ordering = (
-                listing.Ordering(sort=saved["task_sort"], order=saved["task_order"])
-                if saved
-                else listing.Ordering()
+                listing.parse_ordering(prefs.task_sort, prefs.task_order) or listing.Ordering()
             )
         elif remember:
             await web_sql.save_sort_preference(
@@ -90,7 +99,14 @@ async def load_list(
         )
         page = await _listed(tx, user_id=user_id, options=options, after=after)
         counts = await tasks.count_tasks(tx, user_id=user_id)
-    return TaskList(items=page.rows, counts=counts, ordering=ordering, next_cursor=page.next_cursor)
+        tags = await tag_service.list_tags(tx, user_id=user_id)
+    return TaskList(
+        items=[views.shown(row, clock) for row in page.rows],
+        counts=counts,
+        ordering=ordering,
+        next_cursor=page.next_cursor,
+        tags=tags,
+    )
 
 
 async def _listed(
@@ -113,6 +129,14 @@ async def get_task(db: Database, *, user_id: UUID, task_id: UUID) -> Row:
     if row is None:
         raise TaskNotFound()
     return row
+
+
+async def get_shown_task(db: Database, *, user_id: UUID, task_id: UUID) -> dict[str, Any]:
+    """One of the user's tasks as a page shows it (due label in their zone), or TaskNotFound."""
+    async with db.transaction(user_id) as tx:
+        clock = await _clock(tx, user_id)
+        row = await task_service.get_task(tx, user_id=user_id, task_id=task_id)
+    return views.shown(row, clock)
 
 
 async def create_task(
@@ -166,3 +190,188 @@ async def _changed(tx: Transaction, user_id: UUID, row: Row | None) -> Change:
     if row is None:
         raise TaskNotFound()
     return Change(task=row, counts=await tasks.count_tasks(tx, user_id=user_id))
+
+
+ViewKind = Literal["today", "upcoming", "tag", "search", "none"]
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """Which tasks a view shows: `tag` names the tag page's tag, `q` is a search."""
+
+    kind: ViewKind
+    tag: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewList:
+    """A page of a view, the user's clock (for due labels) and their tags (for the menu)."""
+
+    rows: list[Row]
+    next_cursor: str | None
+    clock: views.Clock
+    tags: list[Row]
+
+
+async def time_zone_of(db: Database, *, user_id: UUID) -> str:
+    """The user's time zone (an IANA name; UTC until they choose one)."""
+    async with db.transaction(user_id) as tx:
+        return (await preferences.get_preferences(tx, user_id=user_id)).time_zone
+
+
+async def set_time_zone(db: Database, *, user_id: UUID, time_zone: str) -> None:
+    """Change the user's time zone (ValidationFailed naming time_zone if unknown)."""
+    async with db.transaction(user_id) as tx:
+        await preferences.set_time_zone(tx, user_id=user_id, zone=time_zone)
+
+
+async def _clock(tx: Transaction, user_id: UUID) -> views.Clock:
+    prefs = await preferences.get_preferences(tx, user_id=user_id)
+    return views.Clock.of(ZoneInfo(prefs.time_zone))
+
+
+def _view_options(query: ViewQuery, clock: views.Clock) -> tasks.ListOptions | None:
+    """The listing's filters for a view (None: nothing to list, such as a search of no word)."""
+    zone = clock.zone.key
+    if query.kind == "today":
+        return task_service.today_options(zone, now=clock.now, limit=VIEW_LIMIT)
+    if query.kind == "upcoming":
+        return task_service.upcoming_options(zone, now=clock.now, limit=VIEW_LIMIT)
+    if query.kind == "tag":
+        return tasks.ListOptions(tags=(query.tag or "",), limit=VIEW_LIMIT)
+    search = task_service.search_query(query.q or "")
+    return tasks.ListOptions(search=search, limit=VIEW_LIMIT) if search else None
+
+
+async def load_view(
+    db: Database, *, user_id: UUID, query: ViewQuery, after: str | None
+) -> ViewList:
+    """A page of Today, Upcoming, a tag or a search, with what the page around it needs."""
+    async with db.transaction(user_id) as tx:
+        clock = await _clock(tx, user_id)
+        tags = await tag_service.list_tags(tx, user_id=user_id)
+        options = _view_options(query, clock)
+        if options is None:
+            return ViewList(rows=[], next_cursor=None, clock=clock, tags=tags)
+        page = await _listed(tx, user_id=user_id, options=options, after=after)
+    return ViewList(rows=page.rows, next_cursor=page.next_cursor, clock=clock, tags=tags)
+
+
+async def read_quick_add(
+    db: Database, *, user_id: UUID, text: str
+) -> tuple[quickadd.QuickAdd, views.Clock]:
+    """What a quick-add line says, read on the user's today."""
+    async with db.transaction(user_id) as tx:
+        clock = await _clock(tx, user_id)
+    return quickadd.parse(text, today=clock.today), clock
+
+
+def _due(parsed: quickadd.QuickAdd, clock: views.Clock) -> date | datetime | None:
+    """A parsed due date as an unambiguous value: a date, or an instant in the user's zone."""
+    due = parsed.due_at
+    return due.replace(tzinfo=clock.zone) if isinstance(due, datetime) else due
+
+
+async def quick_add(
+    db: Database, *, user_id: UUID, text: str, description: str | None = None
+) -> tuple[Change, quickadd.QuickAdd, views.Clock]:
+    """Add a task typed as a quick-add line: its trailing date, priority and tags become the
+    task's; what was understood is returned so the page can say so."""
+    async with db.transaction(user_id) as tx:
+        clock = await _clock(tx, user_id)
+        parsed = quickadd.parse(text, today=clock.today)
+        parsed = replace(parsed, title=clean_title(parsed.title))
+        new = TaskCreate(
+            title=parsed.title,
+            description=clean_description(description),
+            due_at=_due(parsed, clock),
+            priority=parsed.priority or "none",
+            tags=list(parsed.tags),
+        )
+        row = await task_service.create_task(tx, user_id=user_id, new=new)
+        return Change(task=row, counts=await tasks.count_tasks(tx, user_id=user_id)), parsed, clock
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The edit form as sent: every field as text; `tags` are the boxes ticked, `new_tags`
+    what was typed (names separated by commas)."""
+
+    title: str
+    description: str
+    due_date: str
+    due_time: str
+    priority: str
+    tags: list[str]
+    new_tags: str
+
+
+def _edit_due(edit: Edit, clock: views.Clock, problems: dict[str, list[str]]) -> Any:
+    """The form's day and time as the task's due date: a date, an instant in the user's
+    zone, or None (no day: not due)."""
+    if not edit.due_date.strip():
+        if edit.due_time.strip():
+            problems["due_date"] = ["Choose a day for the time."]
+        return None
+    try:
+        day = date.fromisoformat(edit.due_date.strip())
+    except ValueError:
+        problems["due_date"] = ["Enter a date like 2026-12-05."]
+        return None
+    if not edit.due_time.strip():
+        return day
+    try:
+        at = time.fromisoformat(edit.due_time.strip())
+    except ValueError:
+        problems["due_time"] = ["Enter a time like 15:00."]
+        return None
+    return datetime.combine(day, at, clock.zone)
+
+
+def _edit_tags(edit: Edit) -> list[str]:
+    typed = [name.strip().lstrip("#").strip() for name in edit.new_tags.split(",")]
+    return [*edit.tags, *(name for name in typed if name)]
+
+
+def _refused(error: pydantic.ValidationError) -> ValidationFailed:
+    details: dict[str, list[str]] = {}
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "task"
+        details.setdefault(name, []).append(problem["msg"])
+    return ValidationFailed("Invalid task", details=details)
+
+
+async def edit_task(db: Database, *, user_id: UUID, task_id: UUID, edit: Edit) -> Change:
+    """Save the edit form: title, description, due date, priority and tags at once."""
+    title, description = clean_title(edit.title), clean_description(edit.description)
+    async with db.transaction(user_id) as tx:
+        problems: dict[str, list[str]] = {}
+        due = _edit_due(edit, await _clock(tx, user_id), problems)
+        if problems:
+            raise ValidationFailed("Invalid task", details=problems)
+        try:
+            change = TaskUpdate.model_validate(
+                {
+                    "title": title,
+                    "description": description,
+                    "due_at": due,
+                    "priority": edit.priority,
+                    "tags": _edit_tags(edit),
+                }
+            )
+        except pydantic.ValidationError as error:
+            raise _refused(error) from None
+        row = await task_service.update_task(tx, user_id=user_id, task_id=task_id, change=change)
+        return await _changed(tx, user_id, row)
+
+
+async def load_edit(
+    db: Database, *, user_id: UUID, task_id: UUID
+) -> tuple[dict[str, Any], list[Row]]:
+    """A task as the edit page shows it, and every tag of the user (for its tag boxes)."""
+    async with db.transaction(user_id) as tx:
+        clock = await _clock(tx, user_id)
+        row = await task_service.get_task(tx, user_id=user_id, task_id=task_id)
+        tags = await tag_service.list_tags(tx, user_id=user_id)
+    return views.shown(row, clock), tags
