@@ -139,16 +139,6 @@ async def get_shown_task(db: Database, *, user_id: UUID, task_id: UUID) -> dict[
     return views.shown(row, clock)
 
 
-async def create_task(
-    db: Database, *, user_id: UUID, title: str, description: str | None = None
-) -> Change:
-    """Add a task (title trimmed and checked)."""
-    title, description = clean_title(title), clean_description(description)
-    async with db.transaction(user_id) as tx:
-        row = await tasks.create_task(tx, user_id=user_id, title=title, description=description)
-        return Change(task=row, counts=await tasks.count_tasks(tx, user_id=user_id))
-
-
 async def update_task(
     db: Database, *, user_id: UUID, task_id: UUID, changes: dict[str, Any]
 ) -> Change:

@@ -34,10 +34,6 @@ class Clock:
     def today(self) -> date:
         return self.now.date()
 
-    def start_of(self, day: date) -> datetime:
-        """Midnight at the start of `day` in the user's zone (an aware instant)."""
-        return datetime.combine(day, time(), self.zone)
-
 
 def due_day(row: Row, zone: ZoneInfo) -> date | None:
     """The calendar day a task is due on for its user: the date itself for an all-day task,
