@@ -125,3 +125,30 @@ async def test_other_users_tasks_stay_out_of_every_view(database_url: str, db: D
     assert 'href="/tags/shared"' not in pages[0].text  # nor his tags in the menu
     assert "Alice task" in pages[1].text
     assert "Bob secret" in bobs.text
+
+
+async def test_a_quick_add_refused_says_why_and_saves_nothing(
+    database_url: str, db: Database
+) -> None:
+    visitor = await sign_in(db, "alice@example.com")
+    too_long = "x" * 51
+    async with running(database_url) as app, client(app) as http:
+        page = await http.post(
+            "/tasks",
+            data={"title": f"Plan #{too_long}", "csrf_token": visitor.csrf},
+            headers=visitor.headers(),
+        )
+        answer = await http.post(
+            "/tasks",
+            data={"title": f"Plan #{too_long}", "csrf_token": visitor.csrf},
+            headers=visitor.headers(accept="application/json"),
+        )
+    assert page.status_code == answer.status_code == 400
+    assert 'id="new-todo-error"' in page.text
+    assert "Tags: String should have at most 50 characters" in page.text
+    assert f'value="Plan #{too_long}"' in page.text  # the line comes back to be corrected
+    assert answer.json()["error"]["details"] == {
+        "tags": ["Tags: String should have at most 50 characters"]
+    }
+    async with db.transaction(visitor.user_id) as tx:
+        assert await tx.fetch_all("SELECT id FROM tasks") == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -272,14 +272,14 @@ async def quick_add(
         clock = await _clock(tx, user_id)
         parsed = quickadd.parse(text, today=clock.today)
         parsed = replace(parsed, title=clean_title(parsed.title))
-        new = TaskCreate(
-            title=parsed.title,
-            description=clean_description(description),
-            due_at=_due(parsed, clock),
-            priority=parsed.priority or "none",
-            tags=list(parsed.tags),
-        )
-        row = await task_service.create_task(tx, user_id=user_id, new=new)
+        fields = {
+            "title": parsed.title,
+            "description": clean_description(description),
+            "due_at": _due(parsed, clock),
+            "priority": parsed.priority or "none",
+            "tags": list(parsed.tags),
+        }
+        row = await task_service.create_task(tx, user_id=user_id, new=_valid(TaskCreate, fields))
         return Change(task=row, counts=await tasks.count_tasks(tx, user_id=user_id)), parsed, clock
 
 
@@ -324,12 +324,22 @@ def _edit_tags(edit: Edit) -> list[str]:
     return [*edit.tags, *(name for name in typed if name)]
 
 
-def _refused(error: pydantic.ValidationError) -> ValidationFailed:
-    details: dict[str, list[str]] = {}
-    for problem in error.errors():
-        name = str(problem["loc"][0]) if problem["loc"] else "task"
-        details.setdefault(name, []).append(problem["msg"])
-    return ValidationFailed("Invalid task", details=details)
+FIELD_WORDS = {"tags": "Tags", "due_at": "The due date", "priority": "The priority"}
+Model = TypeVar("Model", bound=pydantic.BaseModel)
+
+
+def _valid(model: type[Model], fields: dict[str, Any]) -> Model:
+    """`fields` as the task service's model, or ValidationFailed naming each field refused
+    (in words a page can show: "Tags: String should have at most 50 characters")."""
+    try:
+        return model.model_validate(fields)
+    except pydantic.ValidationError as error:
+        details: dict[str, list[str]] = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "task"
+            words = FIELD_WORDS.get(name, name.capitalize())
+            details.setdefault(name, []).append(f"{words}: {problem['msg']}")
+        raise ValidationFailed("Invalid task", details=details) from None
 
 
 async def edit_task(db: Database, *, user_id: UUID, task_id: UUID, edit: Edit) -> Change:
@@ -340,18 +350,14 @@ async def edit_task(db: Database, *, user_id: UUID, task_id: UUID, edit: Edit) -
         due = _edit_due(edit, await _clock(tx, user_id), problems)
         if problems:
             raise ValidationFailed("Invalid task", details=problems)
-        try:
-            change = TaskUpdate.model_validate(
-                {
-                    "title": title,
-                    "description": description,
-                    "due_at": due,
-                    "priority": edit.priority,
-                    "tags": _edit_tags(edit),
-                }
-            )
-        except pydantic.ValidationError as error:
-            raise _refused(error) from None
+        fields = {
+            "title": title,
+            "description": description,
+            "due_at": due,
+            "priority": edit.priority,
+            "tags": _edit_tags(edit),
+        }
+        change = _valid(TaskUpdate, fields)
         row = await task_service.update_task(tx, user_id=user_id, task_id=task_id, change=change)
         return await _changed(tx, user_id, row)
 
