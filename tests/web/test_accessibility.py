@@ -222,3 +222,31 @@ async def test_the_task_page_works_from_the_keyboard(signed_in: Page) -> None:
     # Filters are links in the tab order, each with a visible focus.
     await page.get_by_role("link", name="Active").focus()
     assert await focus_ring(page)
+
+
+async def test_the_views_work_from_the_keyboard(live: LiveServer, alice: UUID, page: Page) -> None:
+    await make(live, alice, "Call dentist", due_at=datetime.now(UTC).date(), tags=("health",))
+    await page.goto("/")
+    # The menu comes first: Tab from the top reaches its links, each with a visible focus.
+    await page.get_by_role("link", name="Skip to content").focus()
+    today = page.get_by_role("link", name="Today")
+    for _ in range(6):  # past the account links and Inbox
+        await page.keyboard.press("Tab")
+        if await today.evaluate("el => el === document.activeElement"):
+            break
+    await expect(today).to_be_focused()
+    assert await focus_ring(page)
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/today$"))
+    await expect(items(page)).to_have_count(1)
+    # Search from the keyboard alone; the result's done button is a plain button.
+    await page.get_by_role("searchbox", name="Search tasks").focus()
+    assert await focus_ring(page)
+    await page.keyboard.type("dent")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/search\?q=dent$"))
+    done = items(page).first.get_by_role("button", name="Mark done")
+    await done.focus()
+    assert await focus_ring(page)
+    await page.keyboard.press("Enter")
+    await expect(items(page).first).to_have_class("completed")
