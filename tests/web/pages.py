@@ -16,7 +16,7 @@ from todo.db import Database
 from todo.tasks import repository as tasks
 from todo.tasks import service as task_service
 from todo.tasks.models import TaskCreate
-from todo.web import tasks as web_tasks
+from todo.web import planning
 
 from .live import LiveServer
 
@@ -100,7 +100,7 @@ async def saved(live: LiveServer, user_id: UUID) -> dict[str, dict[str, Any]]:
 
 async def set_zone(live: LiveServer, user_id: UUID, zone: str) -> None:
     async def work(db: Database) -> None:
-        await web_tasks.set_time_zone(db, user_id=user_id, time_zone=zone)
+        await planning.set_time_zone(db, user_id=user_id, time_zone=zone)
 
     await live.call(work)
 

@@ -7,14 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 from todo.db import Database
-from todo.web import tasks as web_tasks
+from todo.web import planning
 
 from ..helpers import make_task
 from .asgi import client, running, sign_in
 
 
 async def zone_of(db: Database, user_id: UUID) -> str:
-    return await web_tasks.time_zone_of(db, user_id=user_id)
+    return await planning.time_zone_of(db, user_id=user_id)
 
 
 async def test_the_time_zone_form_checks_origin_token_and_name(
@@ -51,7 +51,7 @@ async def test_the_quick_add_preview_reads_in_the_users_zone(
     database_url: str, db: Database
 ) -> None:
     visitor = await sign_in(db, "alice@example.com")
-    await web_tasks.set_time_zone(db, user_id=visitor.user_id, time_zone="Pacific/Kiritimati")
+    await planning.set_time_zone(db, user_id=visitor.user_id, time_zone="Pacific/Kiritimati")
     async with running(database_url) as app, client(app) as http:
         signed_out = await http.get("/tasks/quick-add", params={"text": "a today"})
         answer = await http.get(

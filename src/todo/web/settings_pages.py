@@ -21,7 +21,7 @@ from todo.db import Row
 from todo.errors import ValidationFailed
 from todo.transfer import service as transfer
 from todo.transfer.formats import ImportRejected
-from todo.web import forms, http, tasks, templating
+from todo.web import forms, http, planning, templating
 from todo.web.forms import FormState, text
 from todo.web.session import (
     ChangeSession,
@@ -123,7 +123,7 @@ async def render_account(
     states.profile.values.setdefault("name", found.user["name"] or "")
     db, user_id = db_of(request), found.user["id"]
     if "time_zone" not in states.time_zone.values:
-        states.time_zone.values["time_zone"] = await tasks.time_zone_of(db, user_id=user_id)
+        states.time_zone.values["time_zone"] = await planning.time_zone_of(db, user_id=user_id)
     rows = await service.list_sessions(db, user_id=user_id)
     context: dict[str, Any] = {
         "session": found,
@@ -171,7 +171,7 @@ async def save_time_zone(request: Request, found: ChangeSession) -> Response:
     form = await request.form()
     states = AccountForms(time_zone=FormState(values={"time_zone": text(form, "time_zone")}))
     try:
-        await tasks.set_time_zone(
+        await planning.set_time_zone(
             db_of(request), user_id=found.user["id"], time_zone=text(form, "time_zone")
         )
     except ValidationFailed as error:

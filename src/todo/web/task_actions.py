@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from todo.db import Row
 from todo.errors import InvalidParameter, ValidationFailed
 from todo.tasks.repository import TaskCounts
-from todo.web import batch, http, tasks, views
+from todo.web import batch, http, planning, tasks, views
 from todo.web.session import ChangeSession, WebSession, db_of
 from todo.web.task_pages import render_edit_page, render_task_page
 
@@ -68,7 +68,7 @@ async def create_task(request: Request, found: ChangeSession) -> Response:
     if not title.strip() and not http.wants_json(request):
         return http.redirect(back)
     try:
-        change, parsed, clock = await tasks.quick_add(
+        change, parsed, clock = await planning.quick_add(
             db_of(request),
             user_id=found.user["id"],
             text=title,
@@ -160,8 +160,8 @@ async def update_task(request: Request, task_id: UUID, found: ChangeSession) -> 
     return _done(request, change, back)
 
 
-def _edit_of(form: FormData) -> tasks.Edit:
-    return tasks.Edit(
+def _edit_of(form: FormData) -> planning.Edit:
+    return planning.Edit(
         title=_text(form, "title") or "",
         description=_text(form, "description") or "",
         due_date=_text(form, "due_date") or "",
@@ -178,7 +178,7 @@ async def _edit(
     """The edit page's form: every field of the task at once."""
     edit = _edit_of(form)
     try:
-        change = await tasks.edit_task(
+        change = await planning.edit_task(
             db_of(request), user_id=found.user["id"], task_id=task_id, edit=edit
         )
     except ValidationFailed as error:

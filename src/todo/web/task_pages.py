@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from todo.errors import TaskNotFound
-from todo.web import http, listing, security, tasks, templating, views
+from todo.web import http, listing, planning, security, tasks, templating, views
 from todo.web.session import CurrentSession, WebSession, db_of, settings_of
 
 router = APIRouter(route_class=http.WebRoute, include_in_schema=False)
@@ -108,7 +108,9 @@ async def _added(request: Request, found: WebSession, task_id: str | None) -> di
     except ValueError:
         return None
     try:
-        task = await tasks.get_shown_task(db_of(request), user_id=found.user["id"], task_id=wanted)
+        task = await planning.get_shown_task(
+            db_of(request), user_id=found.user["id"], task_id=wanted
+        )
     except TaskNotFound:
         return None
     return {**task, "parts": views.parts_of(task)}
@@ -164,7 +166,7 @@ async def render_edit_page(
 ) -> Response:
     """The edit form of one task, showing `values` (what was typed, over what is stored) and
     `errors`."""
-    task, tags = await tasks.load_edit(db_of(request), user_id=found.user["id"], task_id=task_id)
+    task, tags = await planning.load_edit(db_of(request), user_id=found.user["id"], task_id=task_id)
     shown = {**edit_values(task), **(values or {})}
     ticked = {name.lower() for name in shown["tags"]}
     context = {

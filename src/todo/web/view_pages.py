@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from todo.db import Row
 from todo.tasks import service as task_service
-from todo.web import http, tasks, templating, views
+from todo.web import http, planning, templating, views
 from todo.web.session import CurrentSession, WebSession, db_of
 
 router = APIRouter(route_class=http.WebRoute, include_in_schema=False)
@@ -39,10 +39,10 @@ class ViewPage:
 
 
 async def _render(
-    request: Request, found: WebSession, wanted: tasks.ViewQuery, **page: Any
+    request: Request, found: WebSession, wanted: planning.ViewQuery, **page: Any
 ) -> Response:
     after = request.query_params.get("after")
-    listed = await tasks.load_view(
+    listed = await planning.load_view(
         db_of(request), user_id=found.user["id"], query=wanted, after=after
     )
     clock = listed.clock
@@ -72,7 +72,7 @@ async def today(request: Request, found: CurrentSession) -> Response:
     return await _render(
         request,
         found,
-        tasks.ViewQuery(kind="today"),
+        planning.ViewQuery(kind="today"),
         current="today",
         heading="Today",
         empty="Nothing due today.",
@@ -83,7 +83,7 @@ async def today(request: Request, found: CurrentSession) -> Response:
 async def upcoming(request: Request, found: CurrentSession) -> Response:
     """Open tasks due in the next seven days, by day."""
     return await _render(
-        request, found, tasks.ViewQuery(kind="upcoming"), current="upcoming", heading="Upcoming"
+        request, found, planning.ViewQuery(kind="upcoming"), current="upcoming", heading="Upcoming"
     )
 
 
@@ -93,7 +93,7 @@ async def tag_page(request: Request, name: str, found: CurrentSession) -> Respon
     return await _render(
         request,
         found,
-        tasks.ViewQuery(kind="tag", tag=name),
+        planning.ViewQuery(kind="tag", tag=name),
         current=f"tag:{name.lower()}",
         heading=f"#{name}",
         empty="No task has this tag.",
@@ -104,7 +104,7 @@ async def tag_page(request: Request, name: str, found: CurrentSession) -> Respon
 async def search(request: Request, found: CurrentSession) -> Response:
     """Tasks whose title or description has every word typed (each as a prefix), best first."""
     q = request.query_params.get("q", "")[:QUERY_MAX].strip()
-    wanted = tasks.ViewQuery(kind="search", q=q) if q else tasks.ViewQuery(kind="none")
+    wanted = planning.ViewQuery(kind="search", q=q) if q else planning.ViewQuery(kind="none")
     words: dict[str, Any] = (
         {"heading": f"Search: {q}", "query": q, "empty": "No task matches."}
         if q
@@ -117,7 +117,9 @@ async def search(request: Request, found: CurrentSession) -> Response:
 async def quick_add_preview(request: Request, found: CurrentSession) -> Response:
     """What a quick-add line would save (the task page shows it as the user types)."""
     text = request.query_params.get("text", "")[:QUERY_MAX]
-    parsed, clock = await tasks.read_quick_add(db_of(request), user_id=found.user["id"], text=text)
+    parsed, clock = await planning.read_quick_add(
+        db_of(request), user_id=found.user["id"], text=text
+    )
     return JSONResponse(
         {
             "title": parsed.title,
