@@ -168,12 +168,14 @@ def _bound(name: str, value: date | datetime, *, before: bool) -> str:
     if isinstance(value, datetime):
         return f"due_at {'<' if before else '>'} %({name})s::timestamptz"
     day = f"%({name})s::date" if before else f"(%({name})s::date + 1)"
-    return f"due_at {'<' if before else '>='} ({day}::timestamp AT TIME ZONE {ZONE})"
+    # A subquery (computed once, first): under row-level security, the planner may compare
+    # an index with it; timezone() is not LEAKPROOF, so written in place it would be a filter.
+    return f"due_at {'<' if before else '>='} (SELECT {day}::timestamp AT TIME ZONE {ZONE})"
 
 
 _OVERDUE = (
     "(NOT completed AND due_at < %(now)s::timestamptz AND (due_date IS NULL "
-    f"OR due_date < (%(now)s::timestamptz AT TIME ZONE {ZONE})::date))"
+    f"OR due_date < (SELECT (%(now)s::timestamptz AT TIME ZONE {ZONE})::date)))"
 )
 _TAGGED = (
     "id IN (SELECT tt.task_id FROM task_tags tt JOIN tags tg ON tg.id = tt.tag_id "
@@ -205,7 +207,9 @@ def _filters(user_id: UUID, options: ListOptions) -> tuple[list[str], dict[str, 
         where.append(_TAGGED)
         params["tags"] = list(options.tags)
     if options.search:
-        where.append(f"{_VECTOR} @@ {_QUERY}")
+        # In FROM, so the matches are computed once (a function in the select list would be
+        # run again for every candidate row); see migration 009 for why a function at all.
+        where.append(f"id IN (SELECT m.id FROM tasks_matching({_QUERY}) AS m(id))")
         params["search"] = options.search
     return where, params
 

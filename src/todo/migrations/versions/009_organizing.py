@@ -24,7 +24,8 @@ Indexes on tasks (each write pays for every index, so only what a listing needs)
 - idx_tasks_user_priority (user_id, priority DESC, created_at DESC, id DESC): `sort=priority`
   (high first and newest first within a priority; a backward scan for `asc`) and the
   `priority` filter under the default newest-first order.
-- idx_tasks_search: GIN over tasks_search_vector(title, description), the `q` search.
+- idx_tasks_search: GIN over tasks_search_vector(title, description), the `q` search
+  (through tasks_matching(), see below).
 
 tags: a user's labels, names unique per user case-insensitively (uk_tags_user_name, which
 also serves listing a user's tags by name); uk_tags_id_user is the target of task_tags'
@@ -40,7 +41,13 @@ translate() folds the few letters that do not decompose (o, l, d, h with a strok
 tasks_search_vector() is the 'simple' configuration (no stemming, no stop words: prefix
 matching of any word works) over the folded title and description. Both are IMMUTABLE, which
 an index expression requires; the vector names its helper with its schema, since a restore
-builds the index with an empty search_path.
+builds the index with an empty search_path. The vector is PL/pgSQL with its real cost
+declared: a SQL function would be inlined into cheap-looking built-ins, and the planner would
+then recompute it row by row over a user's tasks rather than read the index. Row-level
+security keeps the runtime role from searching through the index itself (the @@ operator is
+not LEAKPROOF, so the planner must apply the policy first); tasks_matching(query), SECURITY
+DEFINER, runs the search as the owner for the caller's tasks only (user_id =
+current_user_id(), the policy's own test).
 
 tasks_archive keeps the same fields (and the tag names) of an archived task. user_preferences
 gains time_zone (an IANA name, checked by the service; no row or the default means UTC), and
@@ -68,6 +75,11 @@ DUE_HIGH = "'9999-12-31 23:59:59.999999+00'::timestamptz"
 DUE_IN_RANGE = (
     f"(due_at IS NULL OR due_at BETWEEN {DUE_LOW} AND {DUE_HIGH}) "
     "AND (due_date IS NULL OR due_date BETWEEN '1900-01-01'::date AND '9999-12-31'::date)"
+)
+# The statement tasks_matching() runs ($1: the query), the caller's tasks only.
+SEARCH = (
+    "SELECT id FROM public.tasks WHERE user_id = public.current_user_id() "
+    "AND public.tasks_search_vector(title, description) @@ $1"
 )
 SORTS_BEFORE = "task_sort IN ('created_at', 'updated_at', 'title')"
 SORTS_AFTER = "task_sort IN ('created_at', 'updated_at', 'title', 'due_at', 'priority')"
@@ -106,14 +118,33 @@ def _search_functions() -> None:
     op.execute(
         """
         CREATE FUNCTION tasks_search_vector(title varchar, description varchar) RETURNS tsvector
-        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-            SELECT to_tsvector(
+        LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 1000 AS $$
+        BEGIN
+            RETURN to_tsvector(
                 'simple'::regconfig,
                 public.tasks_search_fold(title || ' ' || coalesce(description, ''))
-            )
+            );
+        END $$
+        """
+    )
+    # Row-level security keeps a qual whose function is not LEAKPROOF (such as @@) from being
+    # evaluated before the policy's: for the runtime role the planner cannot search through
+    # the index. This function runs the search as its owner (who sees every row: see
+    # todo.db.OwnerSubjectToRls), confined to the caller's tasks by the same identity the
+    # policy reads; the listing then takes those ids (by the primary key) under the policy.
+    # ROWS: a search's matches run into thousands for a common prefix; a smaller guess leads
+    # the planner to compare each candidate task with every match, a hash join being right.
+    op.execute(
+        f"""
+        CREATE FUNCTION tasks_matching(query tsquery) RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE ROWS 5000
+        SET search_path = pg_catalog, public AS $$
+            {SEARCH}
         $$
         """
     )
+    op.execute("REVOKE EXECUTE ON FUNCTION tasks_matching(tsquery) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION tasks_matching(tsquery) TO {ROLE}")
 
 
 def _tags() -> None:
@@ -243,5 +274,6 @@ def downgrade() -> None:
         "DROP CONSTRAINT chk_tasks_priority, DROP CONSTRAINT chk_tasks_due_date_has_due_at, "
         "DROP COLUMN priority, DROP COLUMN due_date, DROP COLUMN due_at"
     )
+    op.execute("DROP FUNCTION tasks_matching(tsquery)")
     op.execute("DROP FUNCTION tasks_search_vector(varchar, varchar)")
     op.execute("DROP FUNCTION tasks_search_fold(text)")
