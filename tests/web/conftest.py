@@ -93,6 +93,20 @@ async def signed_in(alice: UUID, page: Page) -> Page:
     return page
 
 
+async def signed_in_page(
+    browser: Browser, live: LiveServer, *, scripts: bool = True
+) -> tuple[BrowserContext, Page, UUID]:
+    """A new desktop context (scripts on or off) signed in as alice, its page and her id."""
+    context = await browser.new_context(
+        base_url=live.url,
+        viewport=DESKTOP,  # type: ignore[arg-type]
+        java_script_enabled=scripts,
+    )
+    context.set_default_timeout(15_000)
+    user_id = await sign_in_browser(live, context, "alice@example.com", "Alice")
+    return context, await context.new_page(), user_id
+
+
 async def sign_in_browser(
     live: LiveServer, context: BrowserContext, email: str, name: str | None = None
 ) -> UUID:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import date, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 import pytest
@@ -13,6 +14,9 @@ from playwright.async_api import Locator, Page, expect
 
 from todo.db import Database
 from todo.tasks import repository as tasks
+from todo.tasks import service as task_service
+from todo.tasks.models import TaskCreate
+from todo.web import planning
 
 from .live import LiveServer
 
@@ -57,6 +61,48 @@ async def stored(live: LiveServer, user_id: UUID) -> list[tuple[str, bool]]:
         return [(row["title"], row["completed"]) for row in rows]
 
     return await live.call(work)
+
+
+async def make(
+    live: LiveServer,
+    user_id: UUID,
+    title: str,
+    *,
+    due_at: date | datetime | None = None,
+    priority: str = "none",
+    tags: tuple[str, ...] = (),
+) -> None:
+    """A task made through the task service, as the API would."""
+
+    async def work(db: Database) -> None:
+        async with db.transaction(user_id) as tx:
+            new = TaskCreate(title=title, due_at=due_at, priority=priority, tags=list(tags))
+            await task_service.create_task(tx, user_id=user_id, new=new)
+
+    await live.call(work)
+
+
+async def saved(live: LiveServer, user_id: UUID) -> dict[str, dict[str, Any]]:
+    """The user's tasks by title: due_at, due_date, priority and tag names as stored."""
+
+    async def work(db: Database) -> dict[str, dict[str, Any]]:
+        async with db.transaction(user_id) as tx:
+            rows = await tx.fetch_all(
+                "SELECT t.title, t.due_at, t.due_date, t.priority, t.completed,"
+                " coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL),"
+                " '{}') AS tags FROM tasks t LEFT JOIN task_tags tt ON tt.task_id = t.id"
+                " LEFT JOIN tags g ON g.id = tt.tag_id GROUP BY t.id"
+            )
+        return {row["title"]: dict(row) for row in rows}
+
+    return await live.call(work)
+
+
+async def set_zone(live: LiveServer, user_id: UUID, zone: str) -> None:
+    async def work(db: Database) -> None:
+        await planning.set_time_zone(db, user_id=user_id, time_zone=zone)
+
+    await live.call(work)
 
 
 async def eventually(check: Callable[[], Awaitable[T]], expected: T, seconds: float = 5) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from ..mail import Inbox
 from .conftest import DESKTOP, PHONE, sign_in_browser
 from .live import LiveServer
-from .pages import BROWSER, add, items, seed, sign_up
+from .pages import BROWSER, add, items, make, seed, sign_up
 
 pytestmark = BROWSER
 
@@ -90,6 +91,47 @@ async def test_the_task_pages_pass_axe(
     await check_page(page, artifacts, "task-edit-error")
     await page.goto(f"/tasks/{UUID(int=0)}/edit")
     await check_page(page, artifacts, "not-found")
+
+
+async def test_the_planning_pages_pass_axe(
+    live: LiveServer, audit_context: BrowserContext, artifacts: Path
+) -> None:
+    user_id = await sign_in_browser(live, audit_context, "alice@example.com", "Alice")
+    today = datetime.now(UTC).date()
+    await make(live, user_id, "File taxes", due_at=today - timedelta(days=3), priority="high")
+    await make(live, user_id, "Call dentist", due_at=today, tags=("health",))
+    await make(
+        live,
+        user_id,
+        "Team lunch",
+        due_at=today + timedelta(days=2),
+        priority="low",
+        tags=("work", "food"),
+    )
+    await make(live, user_id, "Plan trip", priority="medium")
+    page = await audit_context.new_page()
+    await page.goto("/")
+    await page.get_by_placeholder("What needs to be done?").fill("Book flights friday !2 #travel")
+    await expect(page.locator("#quick-add-preview")).to_be_visible()
+    await check_page(page, artifacts, "tasks-planned")
+    for path, name in [
+        ("/today", "today"),
+        ("/upcoming", "upcoming"),
+        ("/tags/work", "tag"),
+        ("/search", "search-empty"),
+        ("/search?q=dent", "search"),
+        ("/search?q=zzz", "search-nothing"),
+    ]:
+        await page.goto(path)
+        await check_page(page, artifacts, name)
+    await page.goto("/today")
+    await items(page).first.get_by_role("link", name="Details").click()
+    await check_page(page, artifacts, "task-edit-planned")
+    await page.get_by_label("Day").fill("")
+    await page.get_by_label("Time").fill("10:00")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_text("Choose a day for the time.")).to_be_visible()
+    await check_page(page, artifacts, "task-edit-planned-error")
 
 
 @pytest.mark.settings(mail=True)
@@ -180,3 +222,31 @@ async def test_the_task_page_works_from_the_keyboard(signed_in: Page) -> None:
     # Filters are links in the tab order, each with a visible focus.
     await page.get_by_role("link", name="Active").focus()
     assert await focus_ring(page)
+
+
+async def test_the_views_work_from_the_keyboard(live: LiveServer, alice: UUID, page: Page) -> None:
+    await make(live, alice, "Call dentist", due_at=datetime.now(UTC).date(), tags=("health",))
+    await page.goto("/")
+    # The menu comes first: Tab from the top reaches its links, each with a visible focus.
+    await page.get_by_role("link", name="Skip to content").focus()
+    today = page.get_by_role("link", name="Today")
+    for _ in range(6):  # past the account links and Inbox
+        await page.keyboard.press("Tab")
+        if await today.evaluate("el => el === document.activeElement"):
+            break
+    await expect(today).to_be_focused()
+    assert await focus_ring(page)
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/today$"))
+    await expect(items(page)).to_have_count(1)
+    # Search from the keyboard alone; the result's done button is a plain button.
+    await page.get_by_role("searchbox", name="Search tasks").focus()
+    assert await focus_ring(page)
+    await page.keyboard.type("dent")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/search\?q=dent$"))
+    done = items(page).first.get_by_role("button", name="Mark done")
+    await done.focus()
+    assert await focus_ring(page)
+    await page.keyboard.press("Enter")
+    await expect(items(page).first).to_have_class("completed")

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
-from .conftest import DESKTOP, sign_in_browser
+from .conftest import signed_in_page
 from .live import LiveServer
 from .pages import BROWSER, items, stored, text_contents
 
@@ -19,14 +19,8 @@ pytestmark = BROWSER
 @pytest_asyncio.fixture(loop_scope="session")
 async def plain(browser: Browser, live: LiveServer) -> AsyncIterator[tuple[Page, UUID]]:
     """A page with JavaScript disabled, signed in as alice."""
-    context = await browser.new_context(
-        base_url=live.url,
-        viewport=DESKTOP,  # type: ignore[arg-type]
-        java_script_enabled=False,
-    )
-    context.set_default_timeout(15_000)
-    user_id = await sign_in_browser(live, context, "alice@example.com", "Alice")
-    yield await context.new_page(), user_id
+    context, page, user_id = await signed_in_page(browser, live, scripts=False)
+    yield page, user_id
     await context.close()
 
 

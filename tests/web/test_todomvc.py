@@ -8,7 +8,7 @@ from uuid import UUID
 from playwright.async_api import Page, expect
 
 from .live import LiveServer
-from .pages import BROWSER, add, classes, items, seed, stored, text_contents
+from .pages import BROWSER, add, classes, eventually, items, seed, stored, text_contents
 
 pytestmark = BROWSER
 
@@ -155,6 +155,31 @@ async def test_editing_saves_on_enter_and_blur_and_cancels_on_escape(
     await page.reload()
     await expect(items(page)).to_have_text(["third, blurred", "second, renamed"])
     assert await stored(live, alice) == [("third, blurred", False), ("second, renamed", False)]
+
+
+async def test_a_blur_event_from_a_script_saves_the_edit(
+    live: LiveServer, alice: UUID, page: Page
+) -> None:
+    # TodoMVC's own tests end an edit with `dispatchEvent(new Event('blur'))`: focus never
+    # moves, so only a listener for the event itself (not focusout) sees it.
+    await page.goto("/")
+    await add(page, "first")
+    item = items(page).first
+    await item.dblclick()
+    edit = item.locator(".edit")
+    await edit.fill("  renamed by a script  ")
+    await edit.dispatch_event("blur")
+    await expect(item).to_have_class("")
+    await expect(items(page)).to_have_text(["renamed by a script"])
+    await eventually(lambda: stored(live, alice), [("renamed by a script", False)], seconds=15)
+    # Escape, then a scripted blur: still nothing saved.
+    await item.dblclick()
+    await edit.fill("never saved")
+    await edit.press("Escape")
+    await edit.evaluate("el => el.dispatchEvent(new Event('blur'))")
+    await expect(items(page)).to_have_text(["renamed by a script"])
+    await page.reload()
+    await expect(items(page)).to_have_text(["renamed by a script"])
 
 
 async def test_filters_have_urls_the_selected_class_and_the_back_button(signed_in: Page) -> None:

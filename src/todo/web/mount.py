@@ -19,6 +19,7 @@ from todo.web import (
     task_actions,
     task_pages,
     templating,
+    view_pages,
 )
 
 
@@ -27,6 +28,7 @@ def install(app: FastAPI) -> None:
     app.mount(templating.STATIC_PREFIX, StaticFiles(directory=templating.STATIC_DIR), name="static")
     app.include_router(task_pages.router)
     app.include_router(task_actions.router)
+    app.include_router(view_pages.router)
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
     _html_not_found(app)

@@ -25,13 +25,6 @@ async def delete_completed(tx: Transaction, *, user_id: UUID) -> int:
     return await tx.execute("DELETE FROM tasks WHERE user_id = %s AND completed", (user_id,))
 
 
-async def get_sort_preference(tx: Transaction, *, user_id: UUID) -> Row | None:
-    """The user's saved `task_sort` and `task_order`, or None if never chosen."""
-    return await tx.fetch_one(
-        "SELECT task_sort, task_order FROM user_preferences WHERE user_id = %s", (user_id,)
-    )
-
-
 async def save_sort_preference(
     tx: Transaction, *, user_id: UUID, sort: SortField, order: SortOrder
 ) -> None:

@@ -4,8 +4,10 @@ exporting and importing tasks, and deleting the account."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +21,7 @@ from todo.db import Row
 from todo.errors import ValidationFailed
 from todo.transfer import service as transfer
 from todo.transfer.formats import ImportRejected
-from todo.web import forms, http, templating
+from todo.web import forms, http, planning, templating
 from todo.web.forms import FormState, text
 from todo.web.session import (
     ChangeSession,
@@ -37,6 +39,7 @@ NOTICES = {
     "password": "Your password has been changed, and your other devices have been signed out.",
     "session-ended": "That device has been signed out.",
     "others": "Your other devices have been signed out.",
+    "time-zone": "Your time zone has been saved.",
 }
 _BROWSERS = [
     ("Edg/", "Edge"),
@@ -93,6 +96,7 @@ def _devices(rows: list[Row], current_id: UUID) -> list[Device]:
 @dataclass
 class AccountForms:
     profile: FormState = field(default_factory=FormState)
+    time_zone: FormState = field(default_factory=FormState)
     password: FormState = field(default_factory=FormState)
     data: FormState = field(default_factory=FormState)
     delete: FormState = field(default_factory=FormState)
@@ -117,10 +121,14 @@ async def render_account(
     """The settings page, with the values and messages of a refused form if there is one."""
     states = states or AccountForms()
     states.profile.values.setdefault("name", found.user["name"] or "")
-    rows = await service.list_sessions(db_of(request), user_id=found.user["id"])
+    db, user_id = db_of(request), found.user["id"]
+    if "time_zone" not in states.time_zone.values:
+        states.time_zone.values["time_zone"] = await planning.time_zone_of(db, user_id=user_id)
+    rows = await service.list_sessions(db, user_id=user_id)
     context: dict[str, Any] = {
         "session": found,
         "forms": states,
+        "time_zones": time_zones(),
         "devices": _devices(rows, found.session["id"]),
         "notice": _notice(request),
         "page_title": "Account",
@@ -149,6 +157,27 @@ async def save_profile(request: Request, found: ChangeSession) -> Response:
         except AuthError as error:
             states.profile.refuse(error)
     return await render_account(request, found, states, status_code=states.profile.status)
+
+
+@cache
+def time_zones() -> list[str]:
+    """The IANA zone names a user may choose, sorted ("UTC" among them)."""
+    return sorted(zoneinfo.available_timezones() | {"UTC"})
+
+
+@router.post("/account/time-zone")
+async def save_time_zone(request: Request, found: ChangeSession) -> Response:
+    """Set the time zone that "today", due dates and the quick add's words are read in."""
+    form = await request.form()
+    states = AccountForms(time_zone=FormState(values={"time_zone": text(form, "time_zone")}))
+    try:
+        await planning.set_time_zone(
+            db_of(request), user_id=found.user["id"], time_zone=text(form, "time_zone")
+        )
+    except ValidationFailed as error:
+        states.time_zone.errors["time_zone"] = _refusal(error)
+        return await render_account(request, found, states, status_code=400)
+    return http.redirect("/account?done=time-zone")
 
 
 @router.post("/account/password")

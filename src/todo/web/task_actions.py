@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -13,8 +15,8 @@ from starlette.responses import JSONResponse, Response
 from todo.db import Row
 from todo.errors import InvalidParameter, ValidationFailed
 from todo.tasks.repository import TaskCounts
-from todo.web import batch, http, tasks
-from todo.web.session import ChangeSession, db_of
+from todo.web import batch, http, planning, tasks, views
+from todo.web.session import ChangeSession, WebSession, db_of
 from todo.web.task_pages import render_edit_page, render_task_page
 
 router = APIRouter(route_class=http.WebRoute, include_in_schema=False)
@@ -58,17 +60,18 @@ def _done(request: Request, change: tasks.Change, back: str, status_code: int = 
 
 @router.post("/tasks")
 async def create_task(request: Request, found: ChangeSession) -> Response:
-    """Add a task. A blank title is ignored, as TodoMVC does."""
+    """Add a task, read as a quick-add line ("Call dentist tomorrow 3pm !high #health"). A
+    blank title is ignored, as TodoMVC does."""
     form = await request.form()
     back = http.local_path(_text(form, "next"))
     title = _text(form, "title") or ""
     if not title.strip() and not http.wants_json(request):
         return http.redirect(back)
     try:
-        change = await tasks.create_task(
+        change, parsed, clock = await planning.quick_add(
             db_of(request),
             user_id=found.user["id"],
-            title=title,
+            text=title,
             description=_text(form, "description"),
         )
     except ValidationFailed as error:
@@ -82,7 +85,23 @@ async def create_task(request: Request, found: ChangeSession) -> Response:
             new_title_error=batch.describe(error),
             status_code=400,
         )
-    return _done(request, change, back, status_code=201)
+    if not http.wants_json(request):
+        return http.redirect(_with_added(back, change.task) if parsed.understood else back)
+    body = {
+        "task": task_json(change.task) if change.task else None,
+        "counts": counts_json(change.counts),
+        "understood": views.understood(parsed, clock),
+    }
+    return JSONResponse(body, status_code=201)
+
+
+def _with_added(back: str, task: Row | None) -> str:
+    """`back` with `added=<id>`: the page it leads to says what the quick add understood."""
+    if task is None:
+        return back
+    parts = urlsplit(back)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "added"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("added", str(task["id"]))])))
 
 
 @router.post("/tasks/toggle-all")
@@ -115,6 +134,8 @@ async def update_task(request: Request, task_id: UUID, found: ChangeSession) -> 
     """Change any of a task's title, description and completed state."""
     form = await request.form()
     back = http.local_path(_text(form, "next"))
+    if "due_date" in form:
+        return await _edit(request, task_id, found, form, back)
     changes: dict[str, Any] = {
         name: value for name in ("title", "description") if (value := _text(form, name)) is not None
     }
@@ -126,13 +147,51 @@ async def update_task(request: Request, task_id: UUID, found: ChangeSession) -> 
     except ValidationFailed as error:
         if http.wants_json(request):
             raise
-        task = await tasks.get_task(db, user_id=user_id, task_id=task_id)
-        values = {
-            "title": _text(form, "title") or "",
-            "description": _text(form, "description") or "",
-        }
-        return render_edit_page(
-            request, found, task, back=back, values=values, errors=error.details, status_code=400
+        typed = {name: _text(form, name) or "" for name in ("title", "description")}
+        return await render_edit_page(
+            request,
+            found,
+            task_id,
+            back=back,
+            values=typed,
+            errors=error.details,
+            status_code=400,
+        )
+    return _done(request, change, back)
+
+
+def _edit_of(form: FormData) -> planning.Edit:
+    return planning.Edit(
+        title=_text(form, "title") or "",
+        description=_text(form, "description") or "",
+        due_date=_text(form, "due_date") or "",
+        due_time=_text(form, "due_time") or "",
+        priority=_text(form, "priority") or "none",
+        tags=[value for value in form.getlist("tags") if isinstance(value, str)],
+        new_tags=_text(form, "new_tags") or "",
+    )
+
+
+async def _edit(
+    request: Request, task_id: UUID, found: WebSession, form: FormData, back: str
+) -> Response:
+    """The edit page's form: every field of the task at once."""
+    edit = _edit_of(form)
+    try:
+        change = await planning.edit_task(
+            db_of(request), user_id=found.user["id"], task_id=task_id, edit=edit
+        )
+    except ValidationFailed as error:
+        if http.wants_json(request):
+            raise
+        return await render_edit_page(
+            request,
+            found,
+            task_id,
+            back=back,
+            values=asdict(edit),
+            errors=error.details,
+            status_code=400,
         )
     return _done(request, change, back)
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from todo.db import Database, Row, Transaction
 from todo.errors import InvalidParameter, TaskNotFound, ValidationFailed
+from todo.preferences import service as preferences
+from todo.tags import service as tag_service
 from todo.tasks import repository as tasks
 from todo.tasks import service as task_service
 from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX
 from todo.tasks.repository import TaskCounts
-from todo.web import listing
+from todo.web import listing, views
 from todo.web import repository as web_sql
 
 
@@ -24,10 +27,11 @@ from todo.web import repository as web_sql
 class TaskList:
     """One page of a user's task list, with the counts the footer shows."""
 
-    items: list[Row]
+    items: list[dict[str, Any]]  # rows as views.shown gives them
     counts: TaskCounts
     ordering: listing.Ordering
     next_cursor: str | None
+    tags: list[Row]
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,11 @@ async def load_list(
     """A page of the list. An explicit ordering is used (and remembered if `remember`);
     without one the user's saved ordering applies."""
     async with db.transaction(user_id) as tx:
+        prefs = await preferences.get_preferences(tx, user_id=user_id)
+        clock = views.Clock.of(ZoneInfo(prefs.time_zone))
         if ordering is None:
-            saved = await web_sql.get_sort_preference(tx, user_id=user_id)
             ordering = (
-                listing.Ordering(sort=saved["task_sort"], order=saved["task_order"])
-                if saved
-                else listing.Ordering()
+                listing.parse_ordering(prefs.task_sort, prefs.task_order) or listing.Ordering()
             )
         elif remember:
             await web_sql.save_sort_preference(
@@ -88,12 +91,19 @@ async def load_list(
             order=ordering.order,
             limit=limit,
         )
-        page = await _listed(tx, user_id=user_id, options=options, after=after)
+        page = await listed(tx, user_id=user_id, options=options, after=after)
         counts = await tasks.count_tasks(tx, user_id=user_id)
-    return TaskList(items=page.rows, counts=counts, ordering=ordering, next_cursor=page.next_cursor)
+        tags = await tag_service.list_tags(tx, user_id=user_id)
+    return TaskList(
+        items=[views.shown(row, clock) for row in page.rows],
+        counts=counts,
+        ordering=ordering,
+        next_cursor=page.next_cursor,
+        tags=tags,
+    )
 
 
-async def _listed(
+async def listed(
     tx: Transaction, *, user_id: UUID, options: tasks.ListOptions, after: str | None
 ) -> task_service.TaskList:
     """The page after `after`; from the top when `after` is unreadable or made for another
@@ -115,16 +125,6 @@ async def get_task(db: Database, *, user_id: UUID, task_id: UUID) -> Row:
     return row
 
 
-async def create_task(
-    db: Database, *, user_id: UUID, title: str, description: str | None = None
-) -> Change:
-    """Add a task (title trimmed and checked)."""
-    title, description = clean_title(title), clean_description(description)
-    async with db.transaction(user_id) as tx:
-        row = await tasks.create_task(tx, user_id=user_id, title=title, description=description)
-        return Change(task=row, counts=await tasks.count_tasks(tx, user_id=user_id))
-
-
 async def update_task(
     db: Database, *, user_id: UUID, task_id: UUID, changes: dict[str, Any]
 ) -> Change:
@@ -137,7 +137,7 @@ async def update_task(
         raise ValidationFailed("Nothing to change", details={"task": ["Nothing to change."]})
     async with db.transaction(user_id) as tx:
         row = await tasks.update_task(tx, user_id=user_id, task_id=task_id, changes=changes)
-        return await _changed(tx, user_id, row)
+        return await changed(tx, user_id, row)
 
 
 async def delete_task(db: Database, *, user_id: UUID, task_id: UUID) -> Change:
@@ -162,7 +162,8 @@ async def clear_completed(db: Database, *, user_id: UUID) -> Change:
         return Change(task=None, counts=await tasks.count_tasks(tx, user_id=user_id))
 
 
-async def _changed(tx: Transaction, user_id: UUID, row: Row | None) -> Change:
+async def changed(tx: Transaction, user_id: UUID, row: Row | None) -> Change:
+    """A write's result: the row (TaskNotFound if it matched none) and the counts after it."""
     if row is None:
         raise TaskNotFound()
     return Change(task=row, counts=await tasks.count_tasks(tx, user_id=user_id))

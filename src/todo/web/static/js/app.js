@@ -225,6 +225,83 @@ function start(app) {
     queue.push({ op: 'update', id: li.dataset.id, title });
   }
 
+  // ---- quick add -----------------------------------------------------------------------
+
+  const preview = document.getElementById('quick-add-preview');
+  let previewTimer = null;
+  let lastRead = { text: null, result: null };
+
+  // Whether the server might read a part off the end of the line: its last word (not its
+  // first) could end a date, a time, a priority or a tag. Only a hint, to keep plain titles
+  // instant; what is understood is always the server's reading.
+  const PART_END =
+    /^(?:[#!]\S|\d|am$|pm$|noon$|today$|tomorrow$|(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*$)/i;
+  function mayHaveParts(text) {
+    const words = text.split(/\s+/);
+    return words.length > 1 && PART_END.test(words[words.length - 1]);
+  }
+
+  async function readQuickAdd(text) {
+    if (lastRead.text === text) return lastRead.result;
+    const response = await fetch(`/tasks/quick-add?text=${encodeURIComponent(text)}`, {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+    });
+    if (!response.ok) throw new Error(`The server answered ${response.status}.`);
+    const result = await response.json();
+    lastRead = { text, result };
+    return result;
+  }
+
+  // What the line will be saved as, under the input while typing (nothing for a plain title).
+  function showPreview(text, result, prefix = 'Will add') {
+    if (prefix === 'Will add' && els.newTodo.value.trim() !== text) return;
+    if (!result || !result.understood.length) {
+      preview.hidden = true;
+      preview.textContent = '';
+      return;
+    }
+    preview.textContent = `${prefix} “${result.title}”: ${result.understood.join(' · ')}.`;
+    preview.hidden = false;
+  }
+
+  async function addLine(text) {
+    let result = null;
+    if (mayHaveParts(text)) {
+      try {
+        result = await readQuickAdd(text);
+      } catch {
+        result = null; // offline or refused: the plain title still goes into the queue
+      }
+    }
+    if (!result || !result.understood.length) {
+      addTask(text);
+      return;
+    }
+    await queue.idle();
+    const body = new URLSearchParams({ title: text });
+    let response;
+    try {
+      response = await fetch('/tasks', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'X-CSRF-Token': csrfToken },
+        body,
+      });
+    } catch (error) {
+      showFlash(`Could not add the task: ${error.message}`);
+      return;
+    }
+    if (!response.ok) {
+      const answer = await response.json().catch(() => null);
+      showFlash(`Could not add the task: ${answer?.error?.message || response.status}`);
+      return;
+    }
+    const saved = await response.json();
+    showPreview(text, { title: saved.task.title, understood: saved.understood }, 'Added');
+    await go(window.location.href, { push: false });
+  }
+
   // ---- loading pages -------------------------------------------------------------------
 
   async function fetchPage(url) {
@@ -332,12 +409,38 @@ function start(app) {
   const plainClick = (event) =>
     event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
 
+  // A line that ends in a date, priority or tags goes to the server's quick add (the one
+  // parser), and the list is then reloaded; any other line is added in place at once. Lines
+  // are added in the order typed, whatever answers first.
+  let adding = null; // the quick adds still being saved, in order
   els.newForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    const title = els.newTodo.value.trim();
-    if (!title) return;
+    const text = els.newTodo.value.trim();
+    if (!text) return;
     els.newTodo.value = '';
-    addTask(title);
+    showPreview('', null);
+    if (!adding && !mayHaveParts(text)) {
+      addTask(text);
+      return;
+    }
+    const done = (adding || Promise.resolve()).then(() => addLine(text));
+    adding = done;
+    const settle = () => {
+      if (adding === done) adding = null;
+    };
+    done.then(settle, settle);
+  });
+
+  els.newTodo.addEventListener('input', () => {
+    clearTimeout(previewTimer);
+    const text = els.newTodo.value.trim();
+    if (!mayHaveParts(text)) {
+      showPreview(text, null);
+      return;
+    }
+    previewTimer = setTimeout(() => {
+      readQuickAdd(text).then((result) => showPreview(text, result), () => showPreview(text, null));
+    }, 120);
   });
 
   els.list.addEventListener('change', (event) => {
@@ -383,9 +486,15 @@ function start(app) {
     }
   });
 
-  els.list.addEventListener('focusout', (event) => {
-    if (event.target.matches('.edit')) stopEditing(event.target.closest('li'), true);
-  });
+  // Any blur saves the edit, a focus change or one a script sends (`new Event('blur')`, as
+  // TodoMVC's tests do): blur does not bubble, so the list catches it on the way down.
+  els.list.addEventListener(
+    'blur',
+    (event) => {
+      if (event.target.matches('.edit')) stopEditing(event.target.closest('li'), true);
+    },
+    true,
+  );
 
   els.toggleAll.addEventListener('change', () => setEveryCompleted(els.toggleAll.checked));
 
