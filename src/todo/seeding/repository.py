@@ -49,6 +49,11 @@ BULK_STRUCTURES: tuple[tuple[str, str, str], ...] = (
         "CREATE INDEX idx_tasks_user_due ON tasks (user_id, due_at, id)",
     ),
     (
+        "idx_tasks_user_priority", "tasks",
+        "CREATE INDEX idx_tasks_user_priority "
+        "ON tasks (user_id, priority DESC, created_at DESC, id DESC)",
+    ),
+    (
         "idx_tasks_search", "tasks",
         "CREATE INDEX idx_tasks_search ON tasks "
         "USING gin (tasks_search_vector(title, description))",
@@ -72,9 +77,9 @@ BULK_STRUCTURES: tuple[tuple[str, str, str], ...] = (
         "REFERENCES tasks (id) ON DELETE CASCADE",
     ),
     (
-        "fk_task_tags_tag", "task_tags",
-        "ALTER TABLE task_tags ADD CONSTRAINT fk_task_tags_tag FOREIGN KEY (tag_id, user_id) "
-        "REFERENCES tags (id, user_id) ON DELETE CASCADE",
+        "fk_task_tags_tag_id", "task_tags",
+        "ALTER TABLE task_tags ADD CONSTRAINT fk_task_tags_tag_id FOREIGN KEY (tag_id, user_id) "
+        "REFERENCES tags (id, user_id) ON DELETE CASCADE ON UPDATE CASCADE",
     ),
 )  # fmt: skip
 _DEFINITIONS = {name: definition for name, _, definition in BULK_STRUCTURES}
