@@ -150,6 +150,8 @@ async def test_every_per_user_table_the_runtime_role_can_reach_is_confined_to_it
         "user_preferences",
         "applied_changes",
         "idempotency_keys",
+        "tags",
+        "task_tags",
     } <= {table["relname"] for table in tables}
     credentials = {"accounts", "sessions", "verifications"}  # looked up before anyone is known
     for table in tables:

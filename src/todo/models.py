@@ -47,5 +47,6 @@ def load_all() -> None:
     from todo.archive import models as archive_models  # noqa: F401
     from todo.auth import models as auth_models  # noqa: F401
     from todo.idempotency import models as idempotency_models  # noqa: F401
+    from todo.tags import models as tag_models  # noqa: F401
     from todo.tasks import models as task_models  # noqa: F401
     from todo.web import models as web_models  # noqa: F401

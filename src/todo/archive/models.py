@@ -1,15 +1,16 @@
-"""The archived task model: a task's columns plus `archived_at`."""
+"""The archived task model: a task's columns plus `archived_at` and its tags' names."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field
 
 from todo import models
-from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX, TaskBase
+from todo.tasks.models import DESCRIPTION_MAX, TITLE_MAX, TaskBase, priority_column
 
 
 class TaskArchive(TaskBase, table=True):
@@ -33,3 +34,12 @@ class TaskArchive(TaskBase, table=True):
     created_at: datetime = Field(sa_column=models.timestamp())
     updated_at: datetime = Field(sa_column=models.timestamp())
     archived_at: datetime = Field(sa_column=models.timestamp())
+    due_at: datetime | None = Field(default=None, sa_column=models.timestamp(nullable=True))
+    due_date: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
+    priority: int = Field(default=0, sa_column=priority_column())
+    tags: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(
+            postgresql.ARRAY(sa.Text), nullable=False, server_default=sa.text("'{}'::text[]")
+        ),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -18,13 +18,13 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
 
 
-def _not_blank(value: str) -> str:
+def not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty or only whitespace")
     return value
 
 
-def _storable(value: str) -> str:
+def storable(value: str) -> str:
     # PostgreSQL text cannot hold NUL; refusing it here keeps it a 400, not a database error.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
@@ -34,23 +34,28 @@ def _storable(value: str) -> str:
 # The published schema says what the validators enforce: no NUL anywhere and, for a title,
 # at least one character that is not whitespace.
 _NO_NUL = "^[^\\u0000]*$"
-_NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 Title = Annotated[
     StrictStr,
     Field(
         min_length=1,
         max_length=TITLE_MAX,
-        schema_extra={"json_schema_extra": {"pattern": _NOT_BLANK}},
+        schema_extra={"json_schema_extra": {"pattern": NOT_BLANK}},
     ),
-    AfterValidator(_not_blank),
-    AfterValidator(_storable),
+    AfterValidator(not_blank),
+    AfterValidator(storable),
 ]
 Description = Annotated[
     StrictStr,
     Field(max_length=DESCRIPTION_MAX, schema_extra={"json_schema_extra": {"pattern": _NO_NUL}}),
-    AfterValidator(_storable),
+    AfterValidator(storable),
 ]
+
+
+def priority_column() -> sa.Column[int]:
+    """`priority smallint NOT NULL DEFAULT 0`: 0 none, 1 low, 2 medium, 3 high."""
+    return sa.Column(sa.SmallInteger, nullable=False, server_default=sa.text("0"))
 
 
 class TaskBase(SQLModel):
@@ -87,6 +92,24 @@ class Task(TaskBase, table=True):
             "completed",
             sa.literal_column("created_at").desc(),
         ),
+        # Migration 009's: due dates, priorities, search (its docstring says what each serves).
+        sa.CheckConstraint(
+            "due_date IS NULL OR due_at IS NOT NULL", name="chk_tasks_due_date_has_due_at"
+        ),
+        sa.CheckConstraint("priority BETWEEN 0 AND 3", name="chk_tasks_priority"),
+        sa.Index("idx_tasks_user_due", "user_id", "due_at", "id"),
+        sa.Index(
+            "idx_tasks_user_priority",
+            "user_id",
+            sa.literal_column("priority").desc(),
+            sa.literal_column("created_at").desc(),
+            sa.literal_column("id").desc(),
+        ),
+        sa.Index(
+            "idx_tasks_search",
+            sa.text("tasks_search_vector(title, description)"),
+            postgresql_using="gin",
+        ),
     )
 
     id: uuid.UUID = Field(sa_column=models.uuid_pk())
@@ -100,6 +123,9 @@ class Task(TaskBase, table=True):
     )
     created_at: datetime = Field(sa_column=models.timestamp())
     updated_at: datetime = Field(sa_column=models.timestamp())
+    due_at: datetime | None = Field(default=None, sa_column=models.timestamp(nullable=True))
+    due_date: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
+    priority: int = Field(default=0, sa_column=priority_column())
 
 
 class TaskCreate(SQLModel):

@@ -29,7 +29,7 @@ UPDATABLE = ("title", "description", "completed")
 VERSION = "xmin::text || '.' || (extract(epoch FROM updated_at) * 1000000)::bigint"
 _ONE = f"{COLUMNS}, {VERSION} AS version"
 
-SortField = Literal["created_at", "updated_at", "title"]
+SortField = Literal["created_at", "updated_at", "title", "due_at", "priority"]
 SortOrder = Literal["asc", "desc"]
 
 # Column expressions never come from input: the sort key picks one of these fixed sets.

@@ -22,7 +22,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class UserPreference(SQLModel, table=True):
-    """How one user likes the task list sorted (one row per user, created on first choice)."""
+    """How one user likes the task list sorted, and their time zone (an IANA name): one row per
+    user, created on first choice; without one the user is in UTC."""
 
     __tablename__ = "user_preferences"
     __table_args__ = (
@@ -31,8 +32,13 @@ class UserPreference(SQLModel, table=True):
     )
 
     user_id: uuid.UUID = Field(sa_column=models.user_fk(primary_key=True))
-    task_sort: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    task_order: str = Field(sa_column=sa.Column(sa.String(4), nullable=False))
+    task_sort: str = Field(
+        sa_column=sa.Column(sa.String(16), nullable=False, server_default="created_at")
+    )
+    task_order: str = Field(
+        sa_column=sa.Column(sa.String(4), nullable=False, server_default="desc")
+    )
+    time_zone: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, server_default="UTC"))
     created_at: datetime = Field(sa_column=models.timestamp())
     updated_at: datetime = Field(sa_column=models.timestamp())
 
