@@ -1,40 +1,96 @@
-"""SQL for export and import: a user's live and archived tasks, inserted in bulk."""
+"""SQL for export and import: a user's live and archived tasks and their tags, in bulk."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
+
+from psycopg.types.json import Jsonb
 
 from todo.db import Row, Transaction
 
+# A live task's tags are read in the same statement (as the task API does); an archived one
+# keeps their names.
 _EXPORT = """
-SELECT id, title, description, completed, created_at, updated_at, NULL::timestamptz AS archived_at
-FROM tasks WHERE user_id = %(user_id)s
+SELECT id, title, description, completed, due_at, due_date, priority,
+       ARRAY(SELECT g.name FROM task_tags tt JOIN tags g ON g.id = tt.tag_id
+             WHERE tt.task_id = t.id ORDER BY lower(g.name), g.name) AS tags,
+       created_at, updated_at, NULL::timestamptz AS archived_at
+FROM tasks t WHERE user_id = %(user_id)s
 UNION ALL
-SELECT id, title, description, completed, created_at, updated_at, archived_at
+SELECT id, title, description, completed, due_at, due_date, priority, tags,
+       created_at, updated_at, archived_at
 FROM tasks_archive WHERE user_id = %(user_id)s
 ORDER BY created_at, id
 """
 
 # One statement per table however many rows: the arrays travel as parameters. Missing
-# timestamps take the defaults the tables would give a new row.
+# timestamps take the defaults the tables would give a new row. Live tasks get their ids here,
+# so that their tags can be linked by id.
 _INSERT = """
-INSERT INTO {table} (user_id, title, description, completed, created_at, updated_at{extra})
-SELECT %(user_id)s, title, description, completed,
-       coalesce(created_at, now()), coalesce(updated_at, created_at, now()){extra_value}
-FROM unnest(%(titles)s::text[], %(descriptions)s::text[], %(completed)s::boolean[],
-            %(created)s::timestamptz[], %(updated)s::timestamptz[], %(archived)s::timestamptz[])
-     AS r(title, description, completed, created_at, updated_at, archived_at)
+INSERT INTO {table} (id, user_id, title, description, completed, due_at, due_date, priority,
+                     created_at, updated_at{extra})
+SELECT id, %(user_id)s, title, description, completed, due_at,
+       due_date, priority, coalesce(created_at, now()), coalesce(updated_at, created_at, now())
+       {extra_value}
+FROM unnest(%(ids)s::uuid[], %(titles)s::text[], %(descriptions)s::text[],
+            %(completed)s::boolean[], %(due_at)s::timestamptz[], %(due_date)s::date[],
+            %(priority)s::smallint[], %(created)s::timestamptz[], %(updated)s::timestamptz[],
+            %(archived)s::timestamptz[], %(tags)s::jsonb[])
+     AS r(id, title, description, completed, due_at, due_date, priority, created_at,
+          updated_at, archived_at, tags)
 """
 _INSERT_LIVE = _INSERT.format(table="tasks", extra="", extra_value="")
+# An archived task keeps its tags' names: a JSON list per task (unnest would flatten an array
+# of arrays, which must all have one length anyway).
 _INSERT_ARCHIVED = _INSERT.format(
-    table="tasks_archive", extra=", archived_at", extra_value=", archived_at"
+    table="tasks_archive",
+    extra=", archived_at, tags",
+    extra_value=", archived_at, ARRAY(SELECT jsonb_array_elements_text(tags))",
 )
+
+# The user's tags of these names, made where missing (the first spelling and colour given
+# wins; an existing tag keeps its own); every one's id and lower-cased name.
+_ENSURE_TAGS = """
+WITH made AS (
+    INSERT INTO tags (user_id, name, color)
+    SELECT %(user_id)s, name, color
+    FROM unnest(%(names)s::text[], %(colors)s::text[]) AS n(name, color)
+    ON CONFLICT (user_id, lower(name::text)) DO NOTHING
+    RETURNING id, lower(name) AS key
+)
+SELECT id, key FROM made
+UNION ALL
+SELECT id, lower(name) FROM tags
+WHERE user_id = %(user_id)s AND lower(name) = ANY(%(keys)s::text[])
+"""
+
+_LINK = """
+INSERT INTO task_tags (user_id, task_id, tag_id)
+SELECT %(user_id)s, task_id, tag_id FROM unnest(%(tasks)s::uuid[], %(tags)s::uuid[])
+     AS l(task_id, tag_id)
+"""
 
 
 async def all_tasks(tx: Transaction, *, user_id: UUID) -> list[Row]:
-    """Every task of the user's, live and archived (archived_at NULL when live), oldest first."""
+    """Every task of the user's, live and archived (archived_at NULL when live), oldest first,
+    each with its tags' names."""
     return await tx.fetch_all(_EXPORT, {"user_id": user_id})
+
+
+async def all_tags(tx: Transaction, *, user_id: UUID) -> list[Row]:
+    """Every tag of the user's (name, color), by name."""
+    return await tx.fetch_all(
+        "SELECT name, color FROM tags WHERE user_id = %s ORDER BY lower(name), name", (user_id,)
+    )
+
+
+async def time_zone(tx: Transaction, *, user_id: UUID) -> str:
+    """The user's time zone (UTC without a preference)."""
+    value = await tx.fetch_value(
+        "SELECT time_zone FROM user_preferences WHERE user_id = %s", (user_id,)
+    )
+    return str(value or "UTC")
 
 
 async def insert_tasks(
@@ -42,23 +98,58 @@ async def insert_tasks(
     *,
     user_id: UUID,
     archived: bool,
+    ids: list[UUID],
     titles: list[str],
     descriptions: list[str | None],
     completed: list[bool],
+    due_at: list[datetime | None],
+    due_date: list[date | None],
+    priority: list[int],
+    tags: list[list[str]],
     created: list[datetime | None],
     updated: list[datetime | None],
     archived_at: list[datetime | None],
 ) -> int:
-    """Insert these tasks for the user (into tasks_archive if `archived`); how many."""
+    """Insert these tasks for the user (into tasks_archive if `archived`, keeping `tags`, the
+    names of each one's tags; a live task's are linked by `link_tags`); how many."""
     if not titles:
         return 0
     params = {
         "user_id": user_id,
+        "ids": ids,
         "titles": titles,
         "descriptions": descriptions,
         "completed": completed,
+        "due_at": due_at,
+        "due_date": due_date,
+        "priority": priority,
+        "tags": [Jsonb(names) for names in tags],
         "created": created,
         "updated": updated,
         "archived": archived_at,
     }
     return await tx.execute(_INSERT_ARCHIVED if archived else _INSERT_LIVE, params)
+
+
+async def ensure_tags(
+    tx: Transaction, *, user_id: UUID, names: list[str], colors: list[str | None]
+) -> dict[str, UUID]:
+    """The user's tags of these names, created where missing: lower-cased name -> id."""
+    if not names:
+        return {}
+    params = {
+        "user_id": user_id,
+        "names": names,
+        "colors": colors,
+        "keys": [name.lower() for name in names],
+    }
+    rows = await tx.fetch_all(_ENSURE_TAGS, params)
+    return {row["key"]: row["id"] for row in rows}
+
+
+async def link_tags(tx: Transaction, *, user_id: UUID, tasks: list[UUID], tags: list[UUID]) -> int:
+    """Give task `tasks[i]` the tag `tags[i]`; how many links."""
+    if not tasks:
+        return 0
+    params = {"user_id": user_id, "tasks": tasks, "tags": tags}
+    return await tx.execute(_LINK, params)

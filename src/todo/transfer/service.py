@@ -1,12 +1,15 @@
-"""Export a user's tasks (live and archived) and import them back, all or nothing.
+"""Export a user's tasks (live and archived, with due dates, priorities and tags) and their
+tags, and import them back, all or nothing.
 
 Both run in the caller's transaction (row-level security applies), so an export can only ever
 contain the caller's rows and an import can only ever create the caller's rows; an import is
-all or nothing because the transaction is.
+all or nothing because the transaction is. Imported tags join the user's own by name (case
+aside): a tag the user has keeps its colour, a new one is made.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -15,8 +18,8 @@ from uuid import UUID
 from todo import inputs
 from todo.db import Transaction
 from todo.errors import ValidationFailed
-from todo.transfer import formats, repository
-from todo.transfer.formats import TaskRecord
+from todo.transfer import dues, formats, repository
+from todo.transfer.formats import Records, TaskRecord
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,10 @@ class ImportResult:
 async def export_json(tx: Transaction, *, user_id: UUID) -> dict[str, Any]:
     """The user's export document (see `todo.transfer.formats`)."""
     tasks = await repository.all_tasks(tx, user_id=user_id)
-    return formats.to_document(user_id=user_id, tasks=tasks, exported_at=datetime.now(UTC))
+    tags = await repository.all_tags(tx, user_id=user_id)
+    return formats.to_document(
+        user_id=user_id, tags=tags, tasks=tasks, exported_at=datetime.now(UTC)
+    )
 
 
 async def export_csv(tx: Transaction, *, user_id: UUID) -> str:
@@ -71,24 +77,66 @@ async def import_bytes(
     return await import_json(tx, user_id=user_id, document=document)
 
 
-async def _store(tx: Transaction, user_id: UUID, records: list[TaskRecord]) -> ImportResult:
-    live, archived = formats.split(records)
-    created = await _insert(tx, user_id, live, archived=False)
-    moved = await _insert(tx, user_id, archived, archived=True)
+async def _store(tx: Transaction, user_id: UUID, records: Records) -> ImportResult:
+    zone = await repository.time_zone(tx, user_id=user_id)
+    live, archived = formats.split(records.tasks)
+    ids = [uuid.uuid4() for _ in live]
+    created = await _insert(tx, user_id, zone, ids, live, archived=False)
+    moved = await _insert(tx, user_id, zone, [uuid.uuid4() for _ in archived], archived, True)
+    await _link_tags(tx, user_id, records, dict(zip(ids, live, strict=True)))
     return ImportResult(created=created, archived=moved)
 
 
 async def _insert(
-    tx: Transaction, user_id: UUID, records: list[TaskRecord], *, archived: bool
+    tx: Transaction,
+    user_id: UUID,
+    zone: str,
+    ids: list[UUID],
+    records: list[TaskRecord],
+    archived: bool,
 ) -> int:
+    due = [record.due_at.stored(zone) if record.due_at else (None, None) for record in records]
     return await repository.insert_tasks(
         tx,
         user_id=user_id,
         archived=archived,
+        ids=ids,
         titles=[record.title for record in records],
         descriptions=[record.description for record in records],
         completed=[record.completed for record in records],
+        due_at=[due_at for due_at, _ in due],
+        due_date=[due_date for _, due_date in due],
+        priority=[dues.PRIORITIES.index(record.priority) for record in records],
+        tags=[_unique(record.tags) for record in records],
         created=[record.created_at for record in records],
         updated=[record.updated_at for record in records],
         archived_at=[record.archived_at for record in records],
     )
+
+
+async def _link_tags(
+    tx: Transaction, user_id: UUID, records: Records, live: dict[UUID, TaskRecord]
+) -> None:
+    """Make the tags the document lists and the live tasks name; link the tasks to them."""
+    colors = {tag.name.lower(): tag for tag in reversed(records.tags)}  # the first one wins
+    names = _unique([tag.name for tag in records.tags] + [n for r in live.values() for n in r.tags])
+    if not names:
+        return
+    found = await repository.ensure_tags(
+        tx,
+        user_id=user_id,
+        names=names,
+        colors=[tag.color if (tag := colors.get(name.lower())) else None for name in names],
+    )
+    links = [(task, found[name.lower()]) for task, r in live.items() for name in _unique(r.tags)]
+    await repository.link_tags(
+        tx, user_id=user_id, tasks=[task for task, _ in links], tags=[tag for _, tag in links]
+    )
+
+
+def _unique(names: list[str]) -> list[str]:
+    """The names without repeats, case aside (the first spelling stays), in order."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
