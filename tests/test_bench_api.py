@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import psycopg
 import pytest
@@ -76,6 +78,35 @@ def test_the_deep_page_is_each_users_last_page_by_cursor(database_url: str) -> N
     deep, last = asyncio.run(pages())
     assert len(deep) == 50
     assert deep == last  # the last 50 of 60
+
+
+def test_search_and_today_ask_for_real_work_of_each_user(database_url: str) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    load_data.seed_missing(database_url, settings, users=5, tasks_per_user=60)
+    data = load_data.prepare(database_url, users=5, secret="s" * 32)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    today = f"due_before={tomorrow}&completed=false&sort=due_at&order=asc"
+    with psycopg.connect(database_url) as conn:
+        for user in data.users:
+            prefix = parse_qs(user.search)["q"][0]
+            assert len(prefix) <= 4
+            assert prefix.isalpha()
+            assert prefix == prefix.lower()
+            found = conn.execute(
+                "SELECT count(*) FROM tasks WHERE user_id = %s "
+                "AND tasks_search_vector(title, description) @@ to_tsquery('simple', %s)",
+                (user.id, f"{prefix}:*"),
+            ).fetchone()
+            assert found is not None
+            assert 0 < found[0] < 60, (prefix, found)  # some of the user's tasks, not all
+            assert user.today == today  # synthetic users are in UTC
+        due = conn.execute(
+            "SELECT count(*) FROM tasks WHERE user_id = ANY(%s) AND NOT completed "
+            "AND due_at < %s::date::timestamp AT TIME ZONE 'UTC'",
+            ([user.id for user in data.users], tomorrow),
+        ).fetchone()
+    assert due is not None
+    assert due[0] >= 5  # overdue or due today: the Today listing has rows to show
 
 
 def test_without_wrk_it_says_how_to_install_it(tmp_path: Path) -> None:
