@@ -50,6 +50,27 @@ def check_text(value: str, where: str) -> str:
     return value
 
 
+def not_blank(value: str) -> str:
+    """`value`, unless it is empty or only whitespace (a pydantic validator)."""
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+def storable(value: str) -> str:
+    """`value`, unless it holds a NUL (a pydantic validator)."""
+    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 400, not a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+# The published schemas say what the validators enforce: no NUL anywhere and, for a name or
+# title, at least one character that is not whitespace.
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
 def urlencoded(raw: bytes, where: str) -> list[tuple[str, str]]:
     """The pairs of a query string or an urlencoded form, each name and value checked."""
     try:

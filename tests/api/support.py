@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -78,7 +79,11 @@ async def new_session(db: Database, user_id: uuid.UUID, *, expires_in: float = 3
     return token
 
 
-TASK_KEYS = {"id", "user_id", "title", "description", "completed", "created_at", "updated_at"}
+TASK_KEYS = {
+    *("id", "user_id", "title", "description", "completed", "created_at", "updated_at"),
+    *("due_at", "all_day", "priority", "tags"),  # issue 11, additive
+}
+DUE_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z)?")
 
 
 def is_utc_timestamp(value: object) -> bool:
@@ -96,6 +101,14 @@ def assert_task(task: dict[str, Any], *, user_id: uuid.UUID) -> None:
     assert uuid.UUID(task["id"])
     assert is_utc_timestamp(task["created_at"])
     assert is_utc_timestamp(task["updated_at"])
+    # A date (all day) or a UTC instant, or null; a priority by name; tags by name.
+    due = task["due_at"]
+    assert due is None or (DUE_AT.fullmatch(due) and task["all_day"] == ("T" not in due))
+    assert task["all_day"] is (due is not None and "T" not in due)
+    assert task["priority"] in ("none", "low", "medium", "high")
+    names = [tag["name"] for tag in task["tags"]]
+    assert names == sorted(names, key=str.lower)
+    assert all(set(tag) == {"id", "name", "color"} for tag in task["tags"])
 
 
 def assert_success(response: httpx.Response, status: int) -> Any:
@@ -130,7 +143,8 @@ async def stored_task(db: Database, task_id: object) -> dict[str, Any] | None:
     row-level security)."""
     async with db.owner_transaction() as tx:
         return await tx.fetch_one(
-            f"SELECT *, {task_sql.VERSION} AS version FROM tasks WHERE id = %s", (task_id,)
+            f"SELECT {task_sql.COLUMNS}, {task_sql.VERSION} AS version FROM tasks WHERE id = %s",
+            (task_id,),
         )
 
 

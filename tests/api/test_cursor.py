@@ -113,12 +113,18 @@ async def test_meta_keeps_its_fields_and_adds_next_cursor(listed: Shared) -> Non
         "%%%",
         "e30",  # {} in base64
         token([1, 2, 3]),
-        token(["created_at", "desc", None, "not a time", str(uuid4())]),
-        token(["created_at", "desc", None, "2025-06-01T00:00:00", str(uuid4())]),  # no offset
-        token(["created_at", "desc", None, "0000-01-01T00:00:00+00:00", str(uuid4())]),
-        token(["created_at", "desc", None, "2025-06-01T00:00:00+00:00", "not-a-uuid"]),
-        token(["created_at", "desc", None, 12, str(uuid4())]),
-        token(["sideways", "desc", None, "2025-06-01T00:00:00+00:00", str(uuid4())]),
+        token(["created_at", "desc", None, ["not a time"], str(uuid4()), ""]),
+        token(["created_at", "desc", None, ["2025-06-01T00:00:00"], str(uuid4()), ""]),  # no offset
+        token(["created_at", "desc", None, ["0000-01-01T00:00:00+00:00"], str(uuid4()), ""]),
+        token(["created_at", "desc", None, ["2025-06-01T00:00:00+00:00"], "not-a-uuid", ""]),
+        token(["created_at", "desc", None, [12], str(uuid4()), ""]),
+        token(["created_at", "desc", None, [], str(uuid4()), ""]),  # no value
+        token(["created_at", "desc", None, "2025-06-01T00:00:00+00:00", str(uuid4()), ""]),
+        token(["sideways", "desc", None, ["2025-06-01T00:00:00+00:00"], str(uuid4()), ""]),
+        token(["priority", "desc", None, [7, "2025-06-01T00:00:00+00:00"], str(uuid4()), ""]),
+        token(["due_at", "desc", None, [None, None], str(uuid4()), ""]),
+        token(["created_at", "desc", None, ["2025-06-01T00:00:00+00:00"], str(uuid4()), 5]),
+        token(["created_at", "desc", None, ["2025-06-01T00:00:00+00:00"], str(uuid4())]),  # old
         token({"sort": "created_at"}),
         "A" * 3000,
     ],
@@ -180,7 +186,7 @@ async def test_a_cursor_never_reaches_another_users_tasks(listed: Shared) -> Non
     assert bob_meta["total"] == 3
     # Nor does a cursor forged from one of Alice's task ids and timestamps.
     first, _ = await page(listed, alice, limit=1)
-    forged = token(["created_at", "desc", None, "9999-01-01T00:00:00+00:00", first[0]["id"]])
+    forged = token(["created_at", "desc", None, ["9999-01-01T00:00:00+00:00"], first[0]["id"], ""])
     data, _ = await page(listed, bob, cursor=forged)
     assert sorted(task["title"] for task in data) == ["bob 0", "bob 1", "bob 2"]
     # And Alice's own listing is unchanged by it.

@@ -22,7 +22,10 @@ async def test_rules_hold_without_http(db: Database) -> None:
         with pytest.raises(ValidationFailed) as nothing:
             await service.update_task(tx, user_id=alice, task_id=task["id"], change=TaskUpdate())
         assert nothing.value.details == {
-            "body": ["give at least one of title, description, completed"]
+            "body": [
+                "give at least one of title, description, completed, due_at, priority, tags, "
+                "tag_ids"
+            ]
         }
         with pytest.raises(TaskNotFound):
             await service.toggle_task(tx, user_id=alice, task_id=bobs["id"])

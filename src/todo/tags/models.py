@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, StrictStr
 from sqlmodel import Field, SQLModel
 
-from todo import models
-from todo.tasks import models as task_models
+from todo import inputs, models
 
 NAME_MAX = 50
+TAGS_MAX = 100  # on one task
 COLOR_PATTERN = "^#[0-9a-fA-F]{6}$"
 
 
@@ -22,10 +22,10 @@ TagName = Annotated[
     Field(
         min_length=1,
         max_length=NAME_MAX,
-        schema_extra={"json_schema_extra": {"pattern": task_models.NOT_BLANK}},
+        schema_extra={"json_schema_extra": {"pattern": inputs.NOT_BLANK}},
     ),
-    AfterValidator(task_models.not_blank),
-    AfterValidator(task_models.storable),
+    AfterValidator(inputs.not_blank),
+    AfterValidator(inputs.storable),
 ]
 Color = Annotated[
     StrictStr,
@@ -100,4 +100,12 @@ class TagPublic(SQLModel):
 
     id: uuid.UUID
     name: str
-    color: str | None
+    color: str | None = Field(description="`#rrggbb`, or null for none.")
+
+
+class TagListed(TagPublic):
+    """A tag as the tag list shows it."""
+
+    open_tasks: int = Field(description="How many of your open tasks carry it.")
+    created_at: datetime
+    updated_at: datetime

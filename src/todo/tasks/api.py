@@ -26,6 +26,7 @@ from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
 from todo.idempotency import api as idempotency
 from todo.tasks import cursor as cursors
+from todo.tasks import due as dues
 from todo.tasks import service
 from todo.tasks.models import TaskCreate, TaskPublic, TaskUpdate
 from todo.tasks.repository import ListOptions, SortField, SortOrder
@@ -119,14 +120,21 @@ TaskChange = Annotated[TaskUpdate, Depends(json_body(TaskUpdate))]
 
 
 def public(row: Row) -> dict[str, Any]:
-    """A task row as the API shows it, timestamps in UTC (its version goes in the ETag)."""
-    shown = {
-        **row,
+    """A task row as the API shows it: timestamps in UTC, the due date as the user meant it,
+    the priority by name (its version goes in the ETag)."""
+    return {
+        "id": row["id"],
+        "user_id": row["user_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "completed": row["completed"],
         "created_at": row["created_at"].astimezone(UTC),
         "updated_at": row["updated_at"].astimezone(UTC),
+        "due_at": dues.shown_due(row["due_at"], row["due_date"]),
+        "all_day": row["due_date"] is not None,
+        "priority": dues.priority_name(row["priority"]),
+        "tags": row["tags"],
     }
-    shown.pop("version", None)  # lists carry none; one task carries it in its ETag
-    return shown
 
 
 def one_task(caller: Caller, row: Row, *, status: int = 200) -> Response:

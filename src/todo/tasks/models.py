@@ -12,44 +12,30 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 from sqlmodel import Field, SQLModel
 
-from todo import models
+from todo import inputs, models
+from todo.tags.models import TAGS_MAX, TagName, TagPublic
+from todo.tasks.due import DueInput, Priority
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
 
-
-def not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or only whitespace")
-    return value
-
-
-def storable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 400, not a database error.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-# The published schema says what the validators enforce: no NUL anywhere and, for a title,
-# at least one character that is not whitespace.
-_NO_NUL = "^[^\\u0000]*$"
-NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 Title = Annotated[
     StrictStr,
     Field(
         min_length=1,
         max_length=TITLE_MAX,
-        schema_extra={"json_schema_extra": {"pattern": NOT_BLANK}},
+        schema_extra={"json_schema_extra": {"pattern": inputs.NOT_BLANK}},
     ),
-    AfterValidator(not_blank),
-    AfterValidator(storable),
+    AfterValidator(inputs.not_blank),
+    AfterValidator(inputs.storable),
 ]
 Description = Annotated[
     StrictStr,
-    Field(max_length=DESCRIPTION_MAX, schema_extra={"json_schema_extra": {"pattern": _NO_NUL}}),
-    AfterValidator(storable),
+    Field(
+        max_length=DESCRIPTION_MAX, schema_extra={"json_schema_extra": {"pattern": inputs.NO_NUL}}
+    ),
+    AfterValidator(inputs.storable),
 ]
 
 
@@ -128,22 +114,57 @@ class Task(TaskBase, table=True):
     priority: int = Field(default=0, sa_column=priority_column())
 
 
+TagNames = Annotated[
+    list[TagName],
+    Field(
+        max_length=TAGS_MAX,
+        description="Tag names (matched whatever the case; an unknown one is created). "
+        f"The task's tags become exactly these and `tag_ids`: at most {TAGS_MAX} in all.",
+    ),
+]
+TagIds = Annotated[
+    list[uuid.UUID],
+    Field(
+        max_length=TAGS_MAX,
+        description="Ids of your tags, beside or instead of `tags` (anyone else's, or an "
+        "unknown one, is refused).",
+    ),
+]
+DueAt = Annotated[
+    DueInput | None,
+    Field(
+        description="When the task is due: a date (`2026-12-05`, all day), a date-time with an "
+        "offset (that instant) or without one (in your time zone); null for none."
+    ),
+]
+PriorityField = Annotated[Priority, Field(description="none, low, medium or high.")]
+
+
 class TaskCreate(SQLModel):
-    """A new task: a title that is not blank and an optional description. Nothing else (other
-    fields, `completed` included, are ignored)."""
+    """A new task: a title that is not blank, and optionally a description, a due date, a
+    priority and tags. Nothing else (other fields, `completed` included, are ignored)."""
 
     title: Title
     description: Description | None = None
+    due_at: DueAt = None
+    priority: PriorityField = "none"
+    tags: TagNames = Field(default_factory=list)
+    tag_ids: TagIds = Field(default_factory=list)
 
 
 class TaskUpdate(SQLModel):
     """A partial change; only the fields that were sent are applied (at least one of them).
-    `title` and `completed` may be left out but not set to null; `description: null` clears
-    the description."""
+    `title`, `completed`, `priority`, `tags` and `tag_ids` may be left out but not set to null;
+    `description: null` clears the description and `due_at: null` the due date. `tags` and
+    `tag_ids`, when either is sent, replace the task's tags."""
 
     title: Title = Field(default=None)
     description: Description | None = None
     completed: StrictBool = Field(default=None)
+    due_at: DueAt = None
+    priority: PriorityField = Field(default=None)
+    tags: TagNames = Field(default=None)
+    tag_ids: TagIds = Field(default=None)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -152,7 +173,7 @@ class TaskUpdate(SQLModel):
         json_schema = handler.resolve_ref_schema(handler(schema))
         # An omitted field means "unchanged": no null default to claim for the non-nullable
         # ones; and an empty change is refused, so the schema asks for one field at least.
-        for name in ("title", "completed"):
+        for name in ("title", "completed", "priority", "tags", "tag_ids"):
             json_schema["properties"][name].pop("default", None)
         json_schema["anyOf"] = [{"required": [name]} for name in cls.model_fields]
         return json_schema
@@ -166,3 +187,10 @@ class TaskPublic(TaskBase):
     completed: bool
     created_at: datetime
     updated_at: datetime
+    due_at: str | None = Field(
+        description="An all-day task's date (`2026-12-05`), or the instant a timed task is due "
+        "(RFC 3339, UTC: `2026-12-05T14:00:00Z`); null when it has none."
+    )
+    all_day: bool = Field(description="Whether `due_at` is a date rather than an instant.")
+    priority: Priority
+    tags: list[TagPublic] = Field(description="The task's tags, by name.")

@@ -11,16 +11,33 @@ first's row lock, finds the row changed and matches nothing).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
-from uuid import UUID
+from datetime import date, datetime
+from typing import Any, Literal, get_args
+from uuid import UUID, uuid4
 
-from todo.db import Row, Transaction
+from todo.db import Query, Row, Transaction
+from todo.tasks.due import Due
 
-COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
-UPDATABLE = ("title", "description", "completed")
+FIELDS = (
+    "id, user_id, title, description, completed, created_at, updated_at, due_at, due_date, priority"
+)
+
+
+def tags_of(alias: str) -> str:
+    """The tags of the task row `alias` as a JSON array of {id, name, color} by name: a
+    subquery in the task's own statement, never a round trip of its own."""
+    return (
+        "(SELECT coalesce(json_agg(json_build_object('id', tg.id, 'name', tg.name, "
+        "'color', tg.color) ORDER BY lower(tg.name), tg.id), '[]') "
+        f"FROM task_tags tt JOIN tags tg ON tg.id = tt.tag_id WHERE tt.task_id = {alias}.id) "
+        "AS tags"
+    )
+
+
+COLUMNS = f"{FIELDS}, {tags_of('tasks')}"
+UPDATABLE = ("title", "description", "completed", "priority")
 
 # A row version: every UPDATE writes a new row whose xmin is its transaction's id. updated_at
 # (which every write of the task API and the web pages sets) is added because transaction ids
@@ -30,40 +47,102 @@ VERSION = "xmin::text || '.' || (extract(epoch FROM updated_at) * 1000000)::bigi
 _ONE = f"{COLUMNS}, {VERSION} AS version"
 
 SortField = Literal["created_at", "updated_at", "title", "due_at", "priority"]
+ListSort = SortField | Literal["relevance"]
+LIST_SORTS: tuple[str, ...] = (*get_args(SortField), "relevance")
 SortOrder = Literal["asc", "desc"]
 
-# Column expressions never come from input: the sort key picks one of these fixed sets.
-# sort field: (the row's key columns, the same key built from a cursor's parameters)
-_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
-    "created_at": (("created_at", "id"), "(%(after_value)s::timestamptz, %(after_id)s::uuid)"),
-    "updated_at": (("updated_at", "id"), "(%(after_value)s::timestamptz, %(after_id)s::uuid)"),
-    "title": (
-        ("lower(title)", "title", "id"),
-        "(lower(%(after_value)s::varchar), %(after_value)s::varchar, %(after_id)s::uuid)",
+# The user's time zone, for a date given in a filter or a due date (UTC without a preference).
+ZONE = "coalesce((SELECT p.time_zone FROM user_preferences p WHERE p.user_id = %(user_id)s), 'UTC')"
+_QUERY = "to_tsquery('simple', tasks_search_fold(%(search)s))"
+_VECTOR = "tasks_search_vector(title, description)"
+
+
+@dataclass(frozen=True)
+class _Sort:
+    """An order of the listing: its key (SQL over a task row, ending with its id), the same key
+    built from a cursor's values, and the row fields a cursor keeps (the id aside)."""
+
+    key: tuple[str, ...]
+    cursor: str
+    fields: tuple[str, ...]
+    outer: tuple[str, ...] = ()  # the key over the page's columns, when not `key` itself
+
+
+# Column expressions never come from input: the sort picks one of these fixed sets. `due_at`
+# is listed in two parts (dated, then undated), see _due_page.
+_SORTS: dict[str, _Sort] = {
+    "created_at": _Sort(
+        ("created_at", "id"), "(%(after_0)s::timestamptz, %(after_id)s::uuid)", ("created_at",)
     ),
+    "updated_at": _Sort(
+        ("updated_at", "id"), "(%(after_0)s::timestamptz, %(after_id)s::uuid)", ("updated_at",)
+    ),
+    "title": _Sort(
+        ("lower(title)", "title", "id"),
+        "(lower(%(after_0)s::varchar), %(after_0)s::varchar, %(after_id)s::uuid)",
+        ("title",),
+    ),
+    "priority": _Sort(
+        ("priority", "created_at", "id"),
+        "(%(after_0)s::smallint, %(after_1)s::timestamptz, %(after_id)s::uuid)",
+        ("priority", "created_at"),
+    ),
+    "relevance": _Sort(
+        (f"ts_rank({_VECTOR}, {_QUERY})", "created_at", "id"),
+        "(%(after_0)s::real, %(after_1)s::timestamptz, %(after_id)s::uuid)",
+        ("rank", "created_at"),
+        outer=("rank", "created_at", "id"),
+    ),
+    "due_at": _Sort(("due_at", "id"), "", ("due_at",)),
 }
 _DIRECTION = {"asc": ("ASC", ">"), "desc": ("DESC", "<")}
 
 
 @dataclass(frozen=True)
 class Keyset:
-    """Where a page ends: the last row's sort value (a timestamp or a title) and its id."""
+    """Where a page ends: the last row's sort values (`_Sort.fields`) and its id."""
 
-    value: datetime | str
+    values: tuple[Any, ...]
     id: UUID
+
+
+def keyset_of(row: Row, sort: ListSort) -> Keyset:
+    """Where a page ending with `row` ends, in the order `sort`."""
+    return Keyset(values=tuple(row[name] for name in _SORTS[sort].fields), id=row["id"])
 
 
 @dataclass(frozen=True)
 class ListOptions:
     """How to list: filter, order and page. A page starts after a row (`after`, keyset) or
-    skips `offset` rows (None: not given); never both."""
+    skips `offset` rows (None: not given); never both.
+
+    Filters: `completed`; `priority` (0 to 3); `tags` (names, each of which a task must carry,
+    whatever the case); `due_before` and `due_after` (an instant, or a date: a day in the
+    user's time zone, so before its start or after its end); `overdue` (open and due before
+    now; an all-day task before today in the user's zone), with `now` the moment it is judged
+    at; `search` (a to_tsquery text, see todo.tasks.service.search_query). `sort` None is
+    `relevance` with a search and `created_at` without."""
 
     completed: bool | None = None
-    sort: SortField = "created_at"
+    sort: ListSort | None = None
     order: SortOrder = "desc"
     limit: int = 50
     offset: int | None = None
     after: Keyset | None = None
+    priority: int | None = None
+    tags: tuple[str, ...] = ()
+    due_before: date | datetime | None = None
+    due_after: date | datetime | None = None
+    overdue: bool | None = None
+    now: datetime | None = None
+    search: str | None = None
+
+    @property
+    def order_by(self) -> ListSort:
+        """The sort in effect."""
+        if self.sort is not None:
+            return self.sort
+        return "relevance" if self.search else "created_at"
 
 
 @dataclass(frozen=True)
@@ -83,35 +162,127 @@ class TaskCounts:
         return self.total - self.completed
 
 
+def _bound(name: str, value: date | datetime, *, before: bool) -> str:
+    """A due bound: an instant as given; a date as the start of that day (before) or of the
+    day after (after) in the user's zone."""
+    if isinstance(value, datetime):
+        return f"due_at {'<' if before else '>'} %({name})s::timestamptz"
+    day = f"%({name})s::date" if before else f"(%({name})s::date + 1)"
+    return f"due_at {'<' if before else '>='} ({day}::timestamp AT TIME ZONE {ZONE})"
+
+
+_OVERDUE = (
+    "(NOT completed AND due_at < %(now)s::timestamptz AND (due_date IS NULL "
+    f"OR due_date < (%(now)s::timestamptz AT TIME ZONE {ZONE})::date))"
+)
+_TAGGED = (
+    "id IN (SELECT tt.task_id FROM task_tags tt JOIN tags tg ON tg.id = tt.tag_id "
+    "WHERE tt.user_id = %(user_id)s AND tg.user_id = %(user_id)s "
+    "AND lower(tg.name) IN (SELECT lower(n) FROM unnest(%(tags)s::text[]) AS n) "
+    "GROUP BY tt.task_id HAVING count(*) = "
+    "(SELECT count(DISTINCT lower(n)) FROM unnest(%(tags)s::text[]) AS n))"
+)
+
+
+def _filters(user_id: UUID, options: ListOptions) -> tuple[list[str], dict[str, Any]]:
+    """The WHERE conditions of a listing (ANDed) and their parameters."""
+    where = ["user_id = %(user_id)s"]
+    params: dict[str, Any] = {"user_id": user_id}
+    simple = {"completed": options.completed, "priority": options.priority}
+    for name, value in simple.items():
+        if value is not None:
+            where.append(f"{name} = %({name})s")
+            params[name] = value
+    bounds = {"due_before": options.due_before, "due_after": options.due_after}
+    for name, bound in bounds.items():
+        if bound is not None:
+            where.append(_bound(name, bound, before=name == "due_before"))
+            params[name] = bound
+    if options.overdue is not None:
+        where.append(_OVERDUE if options.overdue else f"NOT coalesce({_OVERDUE}, false)")
+        params["now"] = options.now
+    if options.tags:
+        where.append(_TAGGED)
+        params["tags"] = list(options.tags)
+    if options.search:
+        where.append(f"{_VECTOR} @@ {_QUERY}")
+        params["search"] = options.search
+    return where, params
+
+
+def _page_query(options: ListOptions, where: list[str], params: dict[str, Any]) -> Query:
+    """The page: its rows chosen with the task's own columns, then their tags added (only for
+    the rows shown, never for rows an offset skips)."""
+    sort = _SORTS[options.order_by]
+    direction, comparison = _DIRECTION[options.order]
+    params = {**params, "inner": options.limit + 1 + (options.offset or 0)}
+    params.update(limit=options.limit + 1, offset=options.offset or 0)
+    if options.order_by == "due_at":
+        inner = _due_page(options, where, params)
+    else:
+        where = list(where)
+        if options.after is not None:
+            where.append(f"({', '.join(sort.key)}) {comparison} {sort.cursor}")
+            params.update(_after(options.after))
+        rank = f", {sort.key[0]} AS rank" if options.order_by == "relevance" else ""
+        inner = (
+            f"SELECT {FIELDS}{rank} FROM tasks WHERE {' AND '.join(where)} "
+            f"ORDER BY {_ordered(sort.key, direction)} LIMIT %(inner)s"
+        )
+    return (
+        f"SELECT page.*, {tags_of('page')} FROM ({inner}) page "
+        f"ORDER BY {_ordered(sort.outer or sort.key, direction, due=options.order_by == 'due_at')} "
+        "LIMIT %(limit)s OFFSET %(offset)s",
+        params,
+    )
+
+
+def _ordered(key: Sequence[str], direction: str, *, due: bool = False) -> str:
+    order = ", ".join(f"{column} {direction}" for column in key)
+    return f"due_at IS NULL, {order}" if due else order
+
+
+def _after(after: Keyset) -> dict[str, Any]:
+    values = {f"after_{n}": value for n, value in enumerate(after.values)}
+    return {**values, "after_id": after.id}
+
+
+def _due_page(options: ListOptions, where: list[str], params: dict[str, Any]) -> str:
+    """`sort=due_at`, undated tasks last in both orders: the dated tasks in the order of
+    idx_tasks_user_due (forward or backward), then the undated ones in id order, each part
+    a keyset scan of the index, at most one page (and its offset) read from each."""
+    direction, comparison = _DIRECTION[options.order]
+    dated = [*where, "due_at IS NOT NULL"]
+    undated = [*where, "due_at IS NULL"]
+    parts = []
+    after = options.after
+    if after is not None:
+        params.update(_after(after))
+    if after is None or after.values[0] is not None:
+        if after is not None:
+            dated.append(f"(due_at, id) {comparison} (%(after_0)s::timestamptz, %(after_id)s)")
+        parts.append(
+            f"(SELECT {FIELDS} FROM tasks WHERE {' AND '.join(dated)} "
+            f"ORDER BY due_at {direction}, id {direction} LIMIT %(inner)s)"
+        )
+    elif after is not None:
+        undated.append(f"id {comparison} %(after_id)s")
+    parts.append(
+        f"(SELECT {FIELDS} FROM tasks WHERE {' AND '.join(undated)} "
+        f"ORDER BY id {direction} LIMIT %(inner)s)"
+    )
+    return " UNION ALL ".join(parts)
+
+
 async def list_tasks(
     tx: Transaction, *, user_id: UUID, options: ListOptions, count: bool = True
 ) -> TaskPage:
-    """Patterns 1 and 2: a page of a user's tasks and (if `count`) the total that match, in
-    one round trip. One row past the page is read to tell whether more follow."""
-    where = ["user_id = %(user_id)s"]
-    params: dict[str, Any] = {
-        "user_id": user_id,
-        "limit": options.limit + 1,
-        "offset": options.offset or 0,
-    }
-    if options.completed is not None:
-        where.append("completed = %(completed)s")
-        params["completed"] = options.completed
-    total_query = (
-        f"SELECT count(*) AS total FROM tasks WHERE {' AND '.join(where)}",
-        {"user_id": user_id, "completed": options.completed},
-    )
-    columns, cursor_key = _KEYS[options.sort]
-    direction, comparison = _DIRECTION[options.order]
-    if options.after is not None:
-        where.append(f"({', '.join(columns)}) {comparison} {cursor_key}")
-        params.update(after_value=options.after.value, after_id=options.after.id)
-    order_by = ", ".join(f"{column} {direction}" for column in columns)
-    page_query = (
-        f"SELECT {COLUMNS} FROM tasks WHERE {' AND '.join(where)} "
-        f"ORDER BY {order_by} LIMIT %(limit)s OFFSET %(offset)s",
-        params,
-    )
+    """Patterns 1 and 2, with every filter and order: a page of a user's tasks and (if
+    `count`) the total that match, in one round trip. One row past the page is read to tell
+    whether more follow."""
+    where, params = _filters(user_id, options)
+    total_query = (f"SELECT count(*) AS total FROM tasks WHERE {' AND '.join(where)}", params)
+    page_query = _page_query(options, where, params)
     rows, *counted = await tx.batch(page_query, *([total_query] if count else []))
     return TaskPage(
         rows=rows[: options.limit],
@@ -120,14 +291,98 @@ async def list_tasks(
     )
 
 
+@dataclass(frozen=True)
+class TagChoice:
+    """The tags a task is to carry, exactly: by name (matched whatever the case; an unknown
+    one is created) and by id (a tag of someone else's, or none, fails the foreign key
+    fk_task_tags_tag_id)."""
+
+    names: tuple[str, ...] = ()
+    ids: tuple[UUID, ...] = ()
+
+
+# The due instant: a date at its start and a wall-clock time in the user's zone (as the
+# database knows the zone, so a zone change recomputes all-day tasks the same way), or an
+# instant as given. The zone is read only when needed (an InitPlan runs on first use).
+_DUE_AT = (
+    f"CASE WHEN %(due_day)s::date IS NOT NULL THEN %(due_day)s::date::timestamp AT TIME ZONE "
+    f"{ZONE} WHEN %(due_local)s::timestamp IS NOT NULL THEN %(due_local)s::timestamp AT TIME "
+    f"ZONE {ZONE} ELSE %(due_instant)s::timestamptz END"
+)
+_THE_TASK = "EXISTS (SELECT FROM tasks WHERE id = %(id)s AND user_id = %(user_id)s)"
+_NAMED = (
+    "(SELECT tg.id FROM tags tg WHERE tg.user_id = %(user_id)s AND lower(tg.name) IN "
+    "(SELECT lower(n) FROM unnest(%(tag_names)s::text[]) AS n))"
+)
+# Each runs only when the task is the caller's: a write that misses leaves tags alone.
+_TAG_STATEMENTS = (
+    # New names become tags (the first spelling of a name given twice in other cases wins).
+    "INSERT INTO tags (user_id, name) SELECT DISTINCT ON (lower(n)) %(user_id)s, n "
+    "FROM unnest(%(tag_names)s::text[]) WITH ORDINALITY AS given(n, i) "
+    f"WHERE {_THE_TASK} ORDER BY lower(n), i ON CONFLICT DO NOTHING",
+    "DELETE FROM task_tags WHERE task_id = %(id)s AND user_id = %(user_id)s "
+    f"AND tag_id NOT IN {_NAMED} AND tag_id <> ALL(%(tag_ids)s::uuid[])",
+    "INSERT INTO task_tags (user_id, task_id, tag_id) SELECT %(user_id)s, %(id)s, tag "
+    f"FROM ({_NAMED} UNION SELECT unnest(%(tag_ids)s::uuid[])) AS wanted(tag) "
+    f"WHERE {_THE_TASK} ON CONFLICT DO NOTHING",
+)
+
+
+def _tag_queries(user_id: UUID, task_id: UUID, tags: TagChoice) -> list[Query]:
+    params = {
+        "user_id": user_id,
+        "id": task_id,
+        "tag_names": list(tags.names),
+        "tag_ids": list(tags.ids),
+    }
+    return [(statement, params) for statement in _TAG_STATEMENTS]
+
+
+def _due_values(due: Due | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """The due columns' SQL and its parameters (None: no due date)."""
+    if due is None:
+        return {"due_at": "NULL", "due_date": "NULL"}, {}
+    params = {"due_day": due.day, "due_local": due.local, "due_instant": due.instant}
+    return {"due_at": _DUE_AT, "due_date": "%(due_day)s::date"}, params
+
+
 async def create_task(
-    tx: Transaction, *, user_id: UUID, title: str, description: str | None
+    tx: Transaction,
+    *,
+    user_id: UUID,
+    title: str,
+    description: str | None,
+    due: Due | None = None,
+    priority: int = 0,
+    tags: TagChoice | None = None,
 ) -> Row:
-    """Pattern 3: insert and return the new row (with its version)."""
-    row = await tx.fetch_one(
-        f"INSERT INTO tasks (user_id, title, description) VALUES (%s, %s, %s) RETURNING {_ONE}",
-        (user_id, title, description),
+    """Pattern 3: insert and return the new row (with its version). With tags, the tags and
+    links travel in the same round trip, and the row is read again after them."""
+    values = {"user_id": "%(user_id)s", "title": "%(title)s", "description": "%(description)s"}
+    params: dict[str, Any] = {"user_id": user_id, "title": title, "description": description}
+    if due is not None:
+        columns, due_params = _due_values(due)
+        values.update(columns)
+        params.update(due_params)
+    if priority:
+        values["priority"] = "%(priority)s"
+        params["priority"] = priority
+    if tags is not None:
+        values["id"] = "%(id)s"
+        params["id"] = uuid4()
+    insert = (
+        f"INSERT INTO tasks ({', '.join(values)}) VALUES ({', '.join(values.values())}) "
+        f"RETURNING {_ONE}"
     )
+    if tags is None:
+        row = await tx.fetch_one(insert, params)
+    else:
+        *_, read = await tx.batch(
+            (insert, params),
+            *_tag_queries(user_id, params["id"], tags),
+            (f"SELECT {_ONE} FROM tasks WHERE id = %(id)s AND user_id = %(user_id)s", params),
+        )
+        row = read[0] if read else None
     assert row is not None
     return row
 
@@ -160,18 +415,29 @@ async def update_task(
     task_id: UUID,
     changes: dict[str, Any],
     versions: Collection[str] | None = None,
+    tags: TagChoice | None = None,
 ) -> Row | None:
-    """Pattern 4: set the given fields (title, description, completed); None if no such task
-    (or, given `versions`, none at one of them)."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown or not changes:
+    """Pattern 4: set the given fields (title, description, completed, priority, and `due`: a
+    Due or None) and, given `tags`, make them the task's tags, in one round trip; None if no
+    such task (or, given `versions`, none at one of them): then the tags are left alone."""
+    unknown = set(changes) - {*UPDATABLE, "due"}
+    if unknown or not (changes or tags):
         raise ValueError(f"cannot update {sorted(unknown) or 'nothing'}")
-    assignments = ", ".join(f"{column} = %({column})s" for column in UPDATABLE if column in changes)
-    return await tx.fetch_one(
-        f"UPDATE tasks SET {assignments}, updated_at = now() "
-        f"WHERE {_one_task(versions)} RETURNING {_ONE}",
-        {**changes, "id": task_id, "user_id": user_id, "versions": _listed(versions)},
+    assignments = {column: f"%({column})s" for column in UPDATABLE if column in changes}
+    params = {**changes, "id": task_id, "user_id": user_id, "versions": _listed(versions)}
+    if "due" in changes:
+        columns, due_params = _due_values(params.pop("due"))
+        assignments.update(columns)
+        params.update(due_params)
+    assignments["updated_at"] = "now()"
+    update = (
+        f"UPDATE tasks SET {', '.join(f'{c} = {v}' for c, v in assignments.items())} "
+        f"WHERE {_one_task(versions)} RETURNING {_ONE}"
     )
+    if tags is None:
+        return await tx.fetch_one(update, params)
+    *_, updated = await tx.batch(*_tag_queries(user_id, task_id, tags), (update, params))
+    return updated[0] if updated else None
 
 
 async def toggle_task(

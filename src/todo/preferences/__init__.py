@@ -1,0 +1,1 @@
+"""A user's preferences that every front door shares: the time zone."""
