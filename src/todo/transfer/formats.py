@@ -28,9 +28,8 @@ from todo.db import Row
 from todo.errors import ValidationFailed
 from todo.inputs import Timestamp
 from todo.tags.models import Color, TagName
-from todo.tasks.models import Description, Title
-from todo.transfer import dues
-from todo.transfer.dues import MAX_TAGS, PRIORITIES, PriorityName
+from todo.tasks import due as dues
+from todo.tasks.models import Description, DueAt, PriorityField, TagNames, Title
 
 FORMAT: Final = "todo-export"
 VERSION = 2
@@ -59,9 +58,9 @@ class TaskRecord(BaseModel):
     title: Title
     description: Description | None = None
     completed: StrictBool = False
-    due_at: dues.DueInput | None = None
-    priority: PriorityName = "none"
-    tags: list[TagName] = Field(default_factory=list, max_length=MAX_TAGS)
+    due_at: DueAt = None
+    priority: PriorityField = "none"
+    tags: TagNames = Field(default_factory=list)
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
     archived_at: Timestamp | None = None
@@ -123,11 +122,11 @@ def _jsonable(task: Row) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column in CSV_COLUMNS:
         if column == "due_at":
-            value: Any = dues.shown(task["due_at"], task["due_date"])
+            value: Any = dues.shown_due(task["due_at"], task["due_date"])
         elif column == "all_day":
             value = task["due_date"] is not None
         elif column == "priority":
-            value = PRIORITIES[task["priority"]]
+            value = dues.priority_name(task["priority"])
         elif column == "tags":
             value = list(task["tags"])
         else:

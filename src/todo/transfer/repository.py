@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
 from todo.db import Row, Transaction
+from todo.tasks.due import Due
+from todo.tasks.repository import ZONE
 
 # A live task's tags are read in the same statement (as the task API does); an archived one
 # keeps their names.
@@ -25,20 +27,24 @@ ORDER BY created_at, id
 """
 
 # One statement per table however many rows: the arrays travel as parameters. Missing
-# timestamps take the defaults the tables would give a new row. Live tasks get their ids here,
-# so that their tags can be linked by id.
-_INSERT = """
-INSERT INTO {table} (id, user_id, title, description, completed, due_at, due_date, priority,
-                     created_at, updated_at{extra})
-SELECT id, %(user_id)s, title, description, completed, due_at,
-       due_date, priority, coalesce(created_at, now()), coalesce(updated_at, created_at, now())
-       {extra_value}
+# timestamps take the defaults the tables would give a new row. A due date is stored as the
+# task API stores it (an all-day date or a wall-clock time in the user's zone as the database
+# knows the zone, an instant as given).
+_INSERT = f"""
+INSERT INTO {{table}} (id, user_id, title, description, completed, due_at, due_date, priority,
+                     created_at, updated_at{{extra}})
+SELECT id, %(user_id)s, title, description, completed,
+       CASE WHEN due_day IS NOT NULL THEN due_day::timestamp AT TIME ZONE {ZONE}
+            WHEN due_local IS NOT NULL THEN due_local AT TIME ZONE {ZONE}
+            ELSE due_instant END,
+       due_day, priority, coalesce(created_at, now()), coalesce(updated_at, created_at, now())
+       {{extra_value}}
 FROM unnest(%(ids)s::uuid[], %(titles)s::text[], %(descriptions)s::text[],
-            %(completed)s::boolean[], %(due_at)s::timestamptz[], %(due_date)s::date[],
-            %(priority)s::smallint[], %(created)s::timestamptz[], %(updated)s::timestamptz[],
-            %(archived)s::timestamptz[], %(tags)s::jsonb[])
-     AS r(id, title, description, completed, due_at, due_date, priority, created_at,
-          updated_at, archived_at, tags)
+            %(completed)s::boolean[], %(due_day)s::date[], %(due_local)s::timestamp[],
+            %(due_instant)s::timestamptz[], %(priority)s::smallint[], %(created)s::timestamptz[],
+            %(updated)s::timestamptz[], %(archived)s::timestamptz[], %(tags)s::jsonb[])
+     AS r(id, title, description, completed, due_day, due_local, due_instant, priority,
+          created_at, updated_at, archived_at, tags)
 """
 _INSERT_LIVE = _INSERT.format(table="tasks", extra="", extra_value="")
 # An archived task keeps its tags' names: a JSON list per task (unnest would flatten an array
@@ -85,14 +91,6 @@ async def all_tags(tx: Transaction, *, user_id: UUID) -> list[Row]:
     )
 
 
-async def time_zone(tx: Transaction, *, user_id: UUID) -> str:
-    """The user's time zone (UTC without a preference)."""
-    value = await tx.fetch_value(
-        "SELECT time_zone FROM user_preferences WHERE user_id = %s", (user_id,)
-    )
-    return str(value or "UTC")
-
-
 async def insert_tasks(
     tx: Transaction,
     *,
@@ -102,8 +100,7 @@ async def insert_tasks(
     titles: list[str],
     descriptions: list[str | None],
     completed: list[bool],
-    due_at: list[datetime | None],
-    due_date: list[date | None],
+    due: list[Due | None],
     priority: list[int],
     tags: list[list[str]],
     created: list[datetime | None],
@@ -120,8 +117,9 @@ async def insert_tasks(
         "titles": titles,
         "descriptions": descriptions,
         "completed": completed,
-        "due_at": due_at,
-        "due_date": due_date,
+        "due_day": [d.day if d else None for d in due],
+        "due_local": [d.local if d else None for d in due],
+        "due_instant": [d.instant if d else None for d in due],
         "priority": priority,
         "tags": [Jsonb(names) for names in tags],
         "created": created,

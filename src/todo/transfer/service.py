@@ -18,7 +18,8 @@ from uuid import UUID
 from todo import inputs
 from todo.db import Transaction
 from todo.errors import ValidationFailed
-from todo.transfer import dues, formats, repository
+from todo.tasks import due as dues
+from todo.transfer import formats, repository
 from todo.transfer.formats import Records, TaskRecord
 
 
@@ -78,11 +79,10 @@ async def import_bytes(
 
 
 async def _store(tx: Transaction, user_id: UUID, records: Records) -> ImportResult:
-    zone = await repository.time_zone(tx, user_id=user_id)
     live, archived = formats.split(records.tasks)
     ids = [uuid.uuid4() for _ in live]
-    created = await _insert(tx, user_id, zone, ids, live, archived=False)
-    moved = await _insert(tx, user_id, zone, [uuid.uuid4() for _ in archived], archived, True)
+    created = await _insert(tx, user_id, ids, live, archived=False)
+    moved = await _insert(tx, user_id, [uuid.uuid4() for _ in archived], archived, archived=True)
     await _link_tags(tx, user_id, records, dict(zip(ids, live, strict=True)))
     return ImportResult(created=created, archived=moved)
 
@@ -90,12 +90,11 @@ async def _store(tx: Transaction, user_id: UUID, records: Records) -> ImportResu
 async def _insert(
     tx: Transaction,
     user_id: UUID,
-    zone: str,
     ids: list[UUID],
     records: list[TaskRecord],
+    *,
     archived: bool,
 ) -> int:
-    due = [record.due_at.stored(zone) if record.due_at else (None, None) for record in records]
     return await repository.insert_tasks(
         tx,
         user_id=user_id,
@@ -104,9 +103,8 @@ async def _insert(
         titles=[record.title for record in records],
         descriptions=[record.description for record in records],
         completed=[record.completed for record in records],
-        due_at=[due_at for due_at, _ in due],
-        due_date=[due_date for _, due_date in due],
-        priority=[dues.PRIORITIES.index(record.priority) for record in records],
+        due=[dues.due(record.due_at) if record.due_at else None for record in records],
+        priority=[dues.priority_value(record.priority) for record in records],
         tags=[_unique(record.tags) for record in records],
         created=[record.created_at for record in records],
         updated=[record.updated_at for record in records],
