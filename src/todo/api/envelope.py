@@ -27,8 +27,8 @@ class ListMeta(Meta):
     limit: int = Field(description="The page size used.")
     offset: int = Field(description="How many matching tasks were skipped.")
     next_cursor: str | None = Field(
-        description="Send as `cursor` (with the same `completed`, `sort` and `order`) for the "
-        "page after this one; null on the last page."
+        description="Send as `cursor` (with the same `completed`, `sort`, `order` and other "
+        "filters) for the page after this one; null on the last page."
     )
 
 

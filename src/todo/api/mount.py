@@ -10,6 +10,8 @@ from todo.api.deps import ApiState
 from todo.auth.credentials import KeyLoader, PublicKeys, Verifier
 from todo.config import Settings
 from todo.db import Database
+from todo.preferences import api as preferences_api
+from todo.tags import api as tags_api
 from todo.tasks import api as tasks_api
 from todo.transfer import api as transfer_api
 
@@ -43,7 +45,8 @@ def _key_loader(db: Database) -> KeyLoader:
 
 
 def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
-    """Serve the task API on `app` (routes under /api/{user_id}/tasks)."""
+    """Serve the task API on `app` (routes under /api/{user_id}/: tasks, tags, preferences,
+    export and import)."""
     secret = settings.better_auth_secret
     verifier = Verifier(
         secret=secret.get_secret_value() if secret is not None else None,
@@ -58,6 +61,8 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         sweeper=ratelimit.CounterSweeper(),
     )
     app.include_router(tasks_api.router)
+    app.include_router(tags_api.router)
+    app.include_router(preferences_api.router)
     app.include_router(transfer_api.router)
     errors.install(app)
     # Added last = outermost: CORS headers reach every answer, the edge's refusals included.
@@ -70,5 +75,10 @@ def mount(app: FastAPI, *, settings: Settings, db: Database) -> None:
         expose_headers=EXPOSED_HEADERS,
         max_age=600,
     )
-    bodies = (*tasks_api.BODY_MODELS, *transfer_api.BODY_MODELS)
+    bodies = (
+        *tasks_api.BODY_MODELS,
+        *tags_api.BODY_MODELS,
+        *preferences_api.BODY_MODELS,
+        *transfer_api.BODY_MODELS,
+    )
     openapi.install(app, prefix="/api/{user_id}/", bodies=bodies)

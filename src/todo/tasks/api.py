@@ -11,7 +11,7 @@ extra query); writes honour If-Match (412 when stale) and reading one task If-No
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,12 +24,14 @@ from todo.api.caller import Caller
 from todo.api.deps import CurrentUser, TxDep, json_body, json_body_doc
 from todo.api.envelope import ErrorEnvelope, ListMeta, Meta
 from todo.db import Row
+from todo.errors import InvalidParameter
 from todo.idempotency import api as idempotency
 from todo.tasks import cursor as cursors
 from todo.tasks import due as dues
 from todo.tasks import service
+from todo.tasks.due import Priority
 from todo.tasks.models import TaskCreate, TaskPublic, TaskUpdate
-from todo.tasks.repository import ListOptions, SortField, SortOrder
+from todo.tasks.repository import ListOptions, ListSort, SortOrder
 
 PREFIX = "/api/{user_id}/tasks"
 BODY_MODELS = (TaskCreate, TaskUpdate)
@@ -89,7 +91,7 @@ ETAG_HEADER = {
         "schema": {"type": "string"},
     }
 }
-_BAD_BODY: dict[int | str, dict[str, Any]] = {
+BAD_BODY: dict[int | str, dict[str, Any]] = {
     400: error_doc(
         "VALIDATION_ERROR: the body is not valid JSON or breaks a rule (`details` maps each "
         "field to its messages); INVALID_PARAMETER: a path parameter is invalid"
@@ -155,7 +157,15 @@ async def list_tasks(
     completed: Annotated[
         bool | None, Query(description="Only done (true) or only open (false) tasks.")
     ] = None,
-    sort: Annotated[SortField, Query(description="The field to order by.")] = "created_at",
+    sort: Annotated[
+        ListSort | None,
+        Query(
+            description="The field to order by: `created_at` (the default without `q`), "
+            "`updated_at`, `title`, `due_at` (tasks without a due date last, in both orders), "
+            "`priority` (then newest first; `desc` puts high first) or `relevance` (the "
+            "default with `q`, and only with it)."
+        ),
+    ] = None,
     order: Annotated[SortOrder, Query(description="Ascending or descending.")] = "desc",
     limit: Annotated[
         int,
@@ -175,13 +185,66 @@ async def list_tasks(
             min_length=1,
             max_length=cursors.TOKEN_MAX,
             description="Start after the last task of an earlier page: that page's "
-            "`meta.next_cursor`, sent with the same `completed`, `sort` and `order` (not with "
-            "`offset`). Rows added or deleted meanwhile never shift a task into or out of the "
-            "pages still to come. Opaque; anything else is refused with INVALID_PARAMETER.",
+            "`meta.next_cursor`, sent with the same `completed`, `sort`, `order` and other "
+            "filters (not with `offset`). Rows added or deleted meanwhile never shift a task "
+            "into or out of the pages still to come. Opaque; anything else is refused with "
+            "INVALID_PARAMETER.",
+        ),
+    ] = None,
+    due_before: Annotated[
+        str | None,
+        Query(
+            pattern=dues.BOUND_PATTERN,
+            description="Only tasks due before this: a date (before that day starts in your "
+            "time zone) or a date-time with an offset.",
+        ),
+    ] = None,
+    due_after: Annotated[
+        str | None,
+        Query(
+            pattern=dues.BOUND_PATTERN,
+            description="Only tasks due after this: a date (after that day ends in your time "
+            "zone) or a date-time with an offset.",
+        ),
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="Only overdue tasks (true: open, and due before now; an all-day task "
+            "before today in your time zone), or only the others (false)."
+        ),
+    ] = None,
+    priority: Annotated[Priority | None, Query(description="Only tasks of this priority.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        Query(
+            max_length=service.FILTER_TAGS_MAX,
+            description="Only tasks carrying this tag (by name, whatever the case); repeat it "
+            "for tasks carrying all of them.",
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=service.SEARCH_MAX,
+            description="Search the title and description: every word, as a prefix (`dent` "
+            "finds dentist), whatever the case and accents.",
         ),
     ] = None,
 ) -> Response:
-    options = ListOptions(completed=completed, sort=sort, order=order, limit=limit, offset=offset)
+    options = ListOptions(
+        completed=completed,
+        sort=sort,
+        order=order,
+        limit=limit,
+        offset=offset,
+        priority=None if priority is None else dues.priority_value(priority),
+        tags=tuple(tag or ()),
+        due_before=_bound("due_before", due_before),
+        due_after=_bound("due_after", due_after),
+        overdue=overdue,
+        search=None if q is None else service.search_query(q),
+    )
     tx.closing(writes=False)  # one batch (the page and its total): it goes out with COMMIT
     page = await service.list_tasks(tx, user_id=caller.user_id, options=options, cursor=cursor)
     return envelope.success(
@@ -196,6 +259,16 @@ async def list_tasks(
     )
 
 
+def _bound(name: str, value: str | None) -> date | datetime | None:
+    """A due filter's bound, or INVALID_PARAMETER naming it (such as 2026-02-30)."""
+    if value is None:
+        return None
+    try:
+        return dues.parse_bound(value)
+    except ValueError as error:
+        raise InvalidParameter("Invalid query parameters", details={name: [str(error)]}) from None
+
+
 @router.post(
     "",
     summary="Create a task",
@@ -206,7 +279,7 @@ async def list_tasks(
             "description": "The new task (open).",
             "headers": {**RATE_HEADERS, **ETAG_HEADER, **idempotency.REPLAYED_DOC},
         },
-        **_BAD_BODY,
+        **BAD_BODY,
         **idempotency.RESPONSES,
     },
     openapi_extra={**json_body_doc(TaskCreate), "parameters": [idempotency.PARAMETER]},
@@ -248,7 +321,7 @@ async def get_task(caller: CurrentUser, task: OwnTask, request: Request) -> Resp
     "/{task_id}",
     summary="Change a task (only the fields sent)",
     response_model=TaskEnvelope,
-    responses={**_ok("The changed task."), **_BAD_BODY, **_NOT_FOUND, **_STALE},
+    responses={**_ok("The changed task."), **BAD_BODY, **_NOT_FOUND, **_STALE},
     openapi_extra={**json_body_doc(TaskUpdate), "parameters": [conditions.IF_MATCH_PARAMETER]},
 )
 async def update_task(

@@ -66,6 +66,24 @@ DueInput = Annotated[
 """A due date in a request body or query: see `parse_due`."""
 
 
+BOUND_PATTERN = f"^{_DATE}([Tt]{_TIME}{_OFFSET})?$"
+BOUND_RULE = (
+    "must be a date (2026-12-05: a day in your time zone) or a date-time with an offset "
+    "(2026-12-05T14:00:00Z), in the years 1900 to 9999"
+)
+
+
+def parse_bound(value: str) -> date | datetime:
+    """A due filter's bound: a date, or an aware date-time (a wall-clock time would be
+    ambiguous here). ValueError otherwise."""
+    if not re.fullmatch(BOUND_PATTERN, value):
+        raise ValueError(BOUND_RULE)
+    try:
+        return parse_due(value)
+    except ValueError:
+        raise ValueError(BOUND_RULE) from None
+
+
 @dataclass(frozen=True)
 class Due:
     """A due date as the repository stores it: exactly one of the three is set. `day` is an
