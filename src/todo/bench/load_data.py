@@ -4,9 +4,9 @@ credentials and some of their tasks, written to the data file the Lua script rea
 Users come from the seeding service (password SYNTHETIC_PASSWORD, so sign-in works), with its
 due dates, priorities and tags; a run reuses the synthetic users already in the database and
 seeds only those missing. Each user's search word is a prefix of a word of one of their own
-task titles (so a search finds some of their tasks), and their Today listing is their open
-tasks due before tomorrow in their time zone (overdue or due today), soonest first. Each user gets
-an HS256 JWT (signed with BETTER_AUTH_SECRET, like a front end sharing the secret) and a session
+task titles (so a search finds some of their tasks), and their Today listing is the web
+page's Today view (open tasks overdue or due today in their time zone). Each user gets an
+HS256 JWT (signed with BETTER_AUTH_SECRET, like a front end sharing the secret) and a session
 (for the token pattern); the sessions, and those the sign-in pattern opens, are deleted at the
 end. Tasks to delete are added just before the delete pattern, so no other pattern meets them.
 """
@@ -22,7 +22,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import jwt
 import psycopg
@@ -34,6 +33,7 @@ from todo.db import Database, Row
 from todo.seeding import repository as seeding_repository
 from todo.seeding import service as seeding
 from todo.tasks import cursor as cursors
+from todo.tasks import service as tasks_service
 
 USER_AGENT = "todo-bench-api"
 """The User-Agent of every bench request and of the sessions made here (see `cleanup`)."""
@@ -68,10 +68,17 @@ def _search(title: str | None) -> str:
 
 
 def _today(zone: str, now: datetime) -> str:
-    """The Today listing: open tasks due before tomorrow in the user's zone, soonest first."""
-    tomorrow: date = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
-    query = {"due_before": tomorrow.isoformat(), "completed": "false", "sort": "due_at"}
-    return urlencode({**query, "order": "asc"})
+    """The query string of the web page's Today view (`today_options`) for a user in `zone`."""
+    options = tasks_service.today_options(zone, now=now)
+    assert isinstance(options.due_before, date)
+    return urlencode(
+        {
+            "due_before": options.due_before.isoformat(),
+            "completed": str(options.completed).lower(),
+            "sort": options.sort,
+            "order": options.order,
+        }
+    )
 
 
 def _deep_page(before: Row | None) -> str:
