@@ -56,25 +56,29 @@ _INSERT_ARCHIVED = _INSERT.format(
 )
 
 # The user's tags of these names, made where missing (the first spelling and colour given
-# wins; an existing tag keeps its own); every one's id and lower-cased name.
+# wins; an existing tag keeps its own). Names match as the unique index does, by the
+# database's lower(): each name given, with the id of its tag.
 _ENSURE_TAGS = """
-WITH made AS (
+WITH given AS (
+    SELECT name, color, i
+    FROM unnest(%(names)s::text[], %(colors)s::text[]) WITH ORDINALITY AS g(name, color, i)
+), made AS (
     INSERT INTO tags (user_id, name, color)
-    SELECT %(user_id)s, name, color
-    FROM unnest(%(names)s::text[], %(colors)s::text[]) AS n(name, color)
-    ON CONFLICT (user_id, lower(name::text)) DO NOTHING
-    RETURNING id, lower(name) AS key
+    SELECT DISTINCT ON (lower(name)) %(user_id)s, name, color FROM given ORDER BY lower(name), i
+    ON CONFLICT DO NOTHING
+    RETURNING id, name
 )
-SELECT id, key FROM made
-UNION ALL
-SELECT id, lower(name) FROM tags
-WHERE user_id = %(user_id)s AND lower(name) = ANY(%(keys)s::text[])
+SELECT g.name, coalesce(m.id, t.id) AS id
+FROM given g
+LEFT JOIN made m ON lower(m.name) = lower(g.name)
+LEFT JOIN tags t ON t.user_id = %(user_id)s AND lower(t.name) = lower(g.name)
 """
 
 _LINK = """
 INSERT INTO task_tags (user_id, task_id, tag_id)
 SELECT %(user_id)s, task_id, tag_id FROM unnest(%(tasks)s::uuid[], %(tags)s::uuid[])
      AS l(task_id, tag_id)
+ON CONFLICT DO NOTHING
 """
 
 
@@ -132,21 +136,17 @@ async def insert_tasks(
 async def ensure_tags(
     tx: Transaction, *, user_id: UUID, names: list[str], colors: list[str | None]
 ) -> dict[str, UUID]:
-    """The user's tags of these names, created where missing: lower-cased name -> id."""
+    """The user's tags of these names (colours for any made now), created where missing:
+    each name as given -> its tag's id."""
     if not names:
         return {}
-    params = {
-        "user_id": user_id,
-        "names": names,
-        "colors": colors,
-        "keys": [name.lower() for name in names],
-    }
+    params = {"user_id": user_id, "names": names, "colors": colors}
     rows = await tx.fetch_all(_ENSURE_TAGS, params)
-    return {row["key"]: row["id"] for row in rows}
+    return {row["name"]: row["id"] for row in rows}
 
 
 async def link_tags(tx: Transaction, *, user_id: UUID, tasks: list[UUID], tags: list[UUID]) -> int:
-    """Give task `tasks[i]` the tag `tags[i]`; how many links."""
+    """Give task `tasks[i]` the tag `tags[i]` (a pair given twice counts once); how many."""
     if not tasks:
         return 0
     params = {"user_id": user_id, "tasks": tasks, "tags": tags}

@@ -105,7 +105,7 @@ async def _insert(
         completed=[record.completed for record in records],
         due=[dues.due(record.due_at) if record.due_at else None for record in records],
         priority=[dues.priority_value(record.priority) for record in records],
-        tags=[_unique(record.tags) for record in records],
+        tags=[record.tags for record in records],
         created=[record.created_at for record in records],
         updated=[record.updated_at for record in records],
         archived_at=[record.archived_at for record in records],
@@ -115,26 +115,16 @@ async def _insert(
 async def _link_tags(
     tx: Transaction, user_id: UUID, records: Records, live: dict[UUID, TaskRecord]
 ) -> None:
-    """Make the tags the document lists and the live tasks name; link the tasks to them."""
-    colors = {tag.name.lower(): tag for tag in reversed(records.tags)}  # the first one wins
-    names = _unique([tag.name for tag in records.tags] + [n for r in live.values() for n in r.tags])
-    if not names:
-        return
+    """Make the tags the document lists (with their colours) and the live tasks name; link
+    the tasks to them."""
+    named = [name for record in live.values() for name in record.tags]
     found = await repository.ensure_tags(
         tx,
         user_id=user_id,
-        names=names,
-        colors=[tag.color if (tag := colors.get(name.lower())) else None for name in names],
+        names=[tag.name for tag in records.tags] + named,
+        colors=[tag.color for tag in records.tags] + [None] * len(named),
     )
-    links = [(task, found[name.lower()]) for task, r in live.items() for name in _unique(r.tags)]
+    links = [(task, found[name]) for task, record in live.items() for name in record.tags]
     await repository.link_tags(
         tx, user_id=user_id, tasks=[task for task, _ in links], tags=[tag for _, tag in links]
     )
-
-
-def _unique(names: list[str]) -> list[str]:
-    """The names without repeats, case aside (the first spelling stays), in order."""
-    seen: dict[str, str] = {}
-    for name in names:
-        seen.setdefault(name.lower(), name)
-    return list(seen.values())
