@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import psycopg
 import pytest
@@ -76,6 +78,47 @@ def test_the_deep_page_is_each_users_last_page_by_cursor(database_url: str) -> N
     deep, last = asyncio.run(pages())
     assert len(deep) == 50
     assert deep == last  # the last 50 of 60
+
+
+def test_search_and_today_ask_for_real_work_of_each_user(database_url: str) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    load_data.seed_missing(database_url, settings, users=5, tasks_per_user=60)
+    data = load_data.prepare(database_url, users=5, secret="s" * 32)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+
+    async def listed(user: load_data.BenchUser) -> tuple[int, int, int]:
+        """(search hits, Today rows, open tasks due before tomorrow) through the listing."""
+        db = Database(database_url, pool_size=1, max_overflow=0)
+        await db.open()
+        try:
+            async with db.transaction(user.id) as tx:
+                words = service.search_query(parse_qs(user.search)["q"][0])
+                search = ListOptions(search=words, limit=100)
+                found = await service.list_tasks(tx, user_id=user.id, options=search)
+                today = service.today_options("UTC", limit=100)
+                due = await service.list_tasks(tx, user_id=user.id, options=today)
+                expected = await tx.fetch_value(
+                    "SELECT count(*) FROM tasks WHERE NOT completed "
+                    "AND due_at < %s::date::timestamp AT TIME ZONE 'UTC'",
+                    (tomorrow,),
+                )
+        finally:
+            await db.close()
+        return len(found.rows), len(due.rows), int(expected)
+
+    hits = []
+    for user in data.users:
+        prefix = parse_qs(user.search)["q"][0]
+        assert 1 <= len(prefix) <= 4
+        assert prefix.isalpha()
+        assert user.today == (  # synthetic users are in UTC
+            f"due_before={tomorrow}&completed=false&sort=due_at&order=asc"
+        )
+        found, today, expected = asyncio.run(listed(user))
+        assert 0 < found < 60, (prefix, found)  # some of the user's tasks, not all
+        assert today == expected
+        hits.append(today)
+    assert sum(hits) >= 5  # overdue or due today: the Today listing has rows to show
 
 
 def test_without_wrk_it_says_how_to_install_it(tmp_path: Path) -> None:

@@ -163,9 +163,9 @@ def test_migration_008_sets_the_listing_indexes_and_its_downgrade_restores_001s(
 def test_the_seed_rebuilds_exactly_the_head_schemas_task_structures(database_url: str) -> None:
     names = _catalog(
         database_url,
-        "SELECT conname FROM pg_constraint WHERE (conrelid = 'tasks'::regclass "
-        "AND contype IN ('p', 'f')) OR confrelid = 'tasks'::regclass "
-        "UNION SELECT indexrelid::regclass::text FROM pg_index "
-        "WHERE indrelid = 'tasks'::regclass",
+        "SELECT conname FROM pg_constraint WHERE conrelid IN ('tasks'::regclass, "
+        "'task_tags'::regclass) AND contype IN ('p', 'f') UNION SELECT "
+        "indexrelid::regclass::text FROM pg_index WHERE indrelid IN ('tasks'::regclass, "
+        "'task_tags'::regclass)",
     )
-    assert {name for (name,) in names} == {name for name, _ in seeding.TASK_STRUCTURES}
+    assert {name for (name,) in names} == {name for name, _, _ in seeding.BULK_STRUCTURES}

@@ -87,6 +87,69 @@ async def test_a_bad_row_rejects_the_whole_import_naming_row_and_field(
     assert await _tasks(client, alice) == []
 
 
+async def test_due_dates_priorities_and_tags_travel_both_ways_and_stay_the_callers(
+    client: httpx.AsyncClient, db: Database, alice: User, bob: User
+) -> None:
+    async with db.owner_transaction() as tx:  # bob's own tag of that name stays his
+        await tx.execute("INSERT INTO tags (user_id, name) VALUES (%s, 'errands')", (bob.id,))
+    document = {
+        "tags": [{"name": "errands", "color": "#D97706"}, {"name": "later", "color": None}],
+        "tasks": [
+            {"title": "Dentist", "due_at": "2026-12-05T15:00:00Z", "priority": "high",
+             "tags": ["Errands", "health"]},
+            {"title": "Taxes", "due_at": "2027-04-30", "priority": "low"},
+        ],
+    }  # fmt: skip
+    imported = await client.post(
+        f"/api/{alice.id}/import",
+        content=json.dumps(document),
+        headers={**alice.auth, "Content-Type": "application/json"},
+    )
+    assert assert_success(imported, 201) == {"created": 2, "archived": 0}
+    exported = (await client.get(_export_url(alice), headers=alice.auth)).json()
+    tasks = {task["title"]: task for task in exported["tasks"]}
+    fields = ("due_at", "all_day", "priority", "tags")
+    assert [tasks["Dentist"][f] for f in fields] == [
+        "2026-12-05T15:00:00Z", False, "high", ["errands", "health"],
+    ]  # fmt: skip
+    assert [tasks["Taxes"][f] for f in fields] == ["2027-04-30", True, "low", []]
+    assert exported["tags"] == [
+        {"name": "errands", "color": "#d97706"},
+        {"name": "health", "color": None},
+        {"name": "later", "color": None},
+    ]
+    async with db.owner_transaction() as tx:
+        owners = await tx.fetch_all(
+            "SELECT g.name, g.user_id FROM task_tags tt JOIN tags g ON g.id = tt.tag_id "
+            "ORDER BY g.name"
+        )
+    assert [(row["name"], row["user_id"]) for row in owners] == [
+        ("errands", alice.id), ("health", alice.id),
+    ]  # fmt: skip
+
+
+async def test_a_bad_organizing_field_is_a_400_naming_it_and_imports_nothing(
+    client: httpx.AsyncClient, alice: User
+) -> None:
+    for task, field in (
+        ({"due_at": "2026-13-01"}, "due_at"),
+        ({"priority": "urgent"}, "priority"),
+        ({"tags": ["x" * 51]}, "tags.0"),
+        ({"tags": [str(n) for n in range(101)]}, "tags"),
+    ):
+        document = {"tasks": [{"title": "fine"}, {"title": "bad", **task}]}
+        response = await client.post(
+            f"/api/{alice.id}/import",
+            content=json.dumps(document),
+            headers={**alice.auth, "Content-Type": "application/json"},
+        )
+        error = assert_error(response, 400, "VALIDATION_ERROR")
+        assert f"row 2.{field}" in error["details"], error
+    assert await _tasks(client, alice) == []
+    exported = (await client.get(_export_url(alice), headers=alice.auth)).json()
+    assert exported["tags"] == []
+
+
 async def test_import_refuses_bodies_it_cannot_read(client: httpx.AsyncClient, alice: User) -> None:
     url = f"/api/{alice.id}/import"
     for content, content_type in (

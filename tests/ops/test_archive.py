@@ -126,3 +126,47 @@ def test_cli_dry_run_then_archive(cli: Cli, query: Query) -> None:
     bad = cli("db", "archive", "--older-than", "ninety days")
     assert bad.exit_code == 2
     assert "not an age" in bad.stderr
+
+
+async def test_the_archive_keeps_due_dates_priorities_and_tag_names(db: Database) -> None:
+    alice = await make_user(db, "alice@example.com")
+    allday, timed = await _tasks(db, alice, 2, done=True, days=100)
+    async with db.owner_transaction() as tx:
+        await tx.execute(
+            "UPDATE tasks SET due_at = '2026-03-08 00:00+01', due_date = '2026-03-08', "
+            "priority = 3 WHERE id = %s",
+            (allday,),
+        )
+        await tx.execute(
+            "UPDATE tasks SET due_at = '2026-03-09 14:30Z', priority = 1 WHERE id = %s", (timed,)
+        )
+        tags = await tx.fetch_all(
+            "INSERT INTO tags (user_id, name) VALUES (%(u)s, 'errands'), (%(u)s, 'Health') "
+            "RETURNING id",
+            {"u": alice},
+        )
+        await tx.execute(
+            "INSERT INTO task_tags (user_id, task_id, tag_id) SELECT %s, %s, unnest(%s::uuid[])",
+            (alice, allday, [tag["id"] for tag in tags]),
+        )
+        await tx.execute(  # re-aged: setting the fields touched updated_at
+            _AGE, {"done": True, "days": 100, "ids": [allday, timed]}
+        )
+    await service.archive(db, cutoff=service.cutoff_for(timedelta(days=90)))
+
+    async with db.transaction(alice) as tx:
+        rows = await tx.fetch_all(
+            "SELECT id, due_at, due_date::text, priority, tags FROM tasks_archive ORDER BY priority"
+        )
+        links = await tx.fetch_value("SELECT count(*) FROM task_tags")
+        names = await tx.fetch_all("SELECT name FROM tags ORDER BY name")
+    assert [(row["id"], row["due_date"], row["priority"], row["tags"]) for row in rows] == [
+        (timed, None, 1, []),
+        (allday, "2026-03-08", 3, ["errands", "Health"]),
+    ]
+    assert [row["due_at"].isoformat() for row in rows] == [
+        "2026-03-09T14:30:00+00:00",
+        "2026-03-07T23:00:00+00:00",
+    ]
+    assert links == 0  # the links went with the tasks; the tags themselves stay
+    assert [row["name"] for row in names] == ["Health", "errands"]

@@ -12,8 +12,11 @@ from todo.backup import binaries
 
 from .conftest import Cli, Query, last_json
 
-TABLES = ("users", "accounts", "sessions", "verifications", "tasks", "tasks_archive", "jwks")
-_STATE = "SELECT * FROM {} ORDER BY 1"  # every table's first column is its key
+TABLES = (
+    "users", "accounts", "sessions", "verifications", "tasks", "tasks_archive", "jwks", "tags",
+    "task_tags",
+)  # fmt: skip
+_STATE = "SELECT * FROM {} AS t ORDER BY t::text"  # whole rows: task_tags keys on two columns
 
 
 def _populate(query: Query) -> None:
@@ -45,9 +48,28 @@ def _populate(query: Query) -> None:
         "FROM generate_series(1, 40) g",
         (ana,),
     )
+    query(  # issue 11's fields: due dates (all-day and timed), priorities, tags
+        "UPDATE tasks SET priority = g % 4, due_at = CASE WHEN g % 5 = 0 THEN NULL "
+        "WHEN g % 2 = 0 THEN '2026-12-05 00:00+14'::timestamptz "
+        "ELSE '2026-12-05 14:00Z'::timestamptz + make_interval(days => g::int) END, "
+        "due_date = CASE WHEN g % 5 <> 0 AND g % 2 = 0 THEN date '2026-12-05' END "
+        "FROM (SELECT id, row_number() OVER (ORDER BY title) AS g FROM tasks) n "
+        "WHERE n.id = tasks.id"
+    )
     query(
-        "INSERT INTO tasks_archive (user_id, title, completed, updated_at) "
-        "VALUES (%s, 'Old and done', true, now() - interval '200 days')",
+        "INSERT INTO tags (user_id, name, color) VALUES "
+        "(%(u)s, 'Santé', '#dc2626'), (%(u)s, 'work', NULL)",
+        {"u": ana},
+    )
+    query(
+        "INSERT INTO task_tags (user_id, task_id, tag_id) SELECT %s, t.id, g.id "
+        "FROM tasks t CROSS JOIN tags g WHERE t.priority > 1 OR g.name = 'work'",
+        (ana,),
+    )
+    query(
+        "INSERT INTO tasks_archive (user_id, title, completed, updated_at, due_at, due_date, "
+        "priority, tags) VALUES (%s, 'Old and done', true, now() - interval '200 days', "
+        "'2026-01-02 05:00Z', '2026-01-02', 2, ARRAY['errands', 'Santé'])",
         (bo,),
     )
     query("INSERT INTO jwks (public_key, private_key) VALUES ('{\"kty\":\"OKP\"}', 'sealed')")
@@ -72,7 +94,7 @@ def test_backup_then_restore_into_fresh_databases(
     assert made["tables"] == manifest["tables"]
     assert {name: sums["rows"] for name, sums in manifest["tables"].items() if name in TABLES} == {
         "users": 2, "accounts": 1, "sessions": 1, "verifications": 1, "tasks": 40,
-        "tasks_archive": 1, "jwks": 1,
+        "tasks_archive": 1, "jwks": 1, "tags": 2, "task_tags": 60,
     }  # fmt: skip
     expected = _state(query, database_url)
 
@@ -81,11 +103,25 @@ def test_backup_then_restore_into_fresh_databases(
         restored = last_json(cli("db", "restore", str(dump), "--json", url=target))
         assert restored["verified"] is True
         assert _state(query, target) == expected
-        security = query(
-            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-            "WHERE relname IN ('tasks', 'tasks_archive') ORDER BY relname",
+        organized = query(
+            "SELECT count(DISTINCT t.id) FILTER (WHERE t.due_date IS NOT NULL) AS all_day,"
+            " count(DISTINCT t.id) FILTER (WHERE t.priority = 3) AS high,"
+            " count(DISTINCT t.id) FILTER (WHERE g.name = 'Santé') AS tagged"
+            " FROM tasks t LEFT JOIN task_tags tt ON tt.task_id = t.id"
+            " LEFT JOIN tags g ON g.id = tt.tag_id",
             url=target,
         )
+        assert organized == [{"all_day": 16, "high": 10, "tagged": 20}]
+        archived = "SELECT due_date::text, priority, tags FROM tasks_archive"
+        assert query(archived, url=target) == [
+            {"due_date": "2026-01-02", "priority": 2, "tags": ["errands", "Santé"]}
+        ]
+        security = query(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relname IN ('tasks', 'tasks_archive', 'tags', 'task_tags') ORDER BY relname",
+            url=target,
+        )
+        assert len(security) == 4
         assert all(row["relrowsecurity"] and row["relforcerowsecurity"] for row in security)
         policies = "SELECT tablename, policyname, qual FROM pg_policies ORDER BY 1, 2"
         assert query(policies, url=target) == query(policies)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
+from todo.seeding.repository import BULK_STRUCTURES
 from todo.seeding.service import SYNTHETIC_PASSWORD
 
 from .conftest import Cli, Query, last_json
 
 _STRUCTURES = """
 SELECT conname AS name, pg_get_constraintdef(oid) AS definition, convalidated AS valid
-FROM pg_constraint WHERE conrelid = 'tasks'::regclass
+FROM pg_constraint WHERE conrelid IN ('tasks'::regclass, 'task_tags'::regclass)
 UNION ALL
 SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisvalid
-FROM pg_index WHERE indrelid = 'tasks'::regclass
+FROM pg_index WHERE indrelid IN ('tasks'::regclass, 'task_tags'::regclass)
 ORDER BY 1, 2  -- pk_tasks is both a constraint and an index: the definition breaks the tie
 """
 
@@ -23,7 +24,7 @@ def test_seed_loads_exact_counts_with_valid_constraints(cli: Cli, query: Query) 
     report = last_json(cli("db", "seed", "--users", "30", "--tasks-per-user", "7", "--json"))
     assert (report["users"], report["tasks"]) == (30, 210)
     # tasks started empty: everything was dropped for the load and rebuilt exactly.
-    assert len(report["rebuilt"]) == 11
+    assert report["rebuilt"] == [name for name, _, _ in BULK_STRUCTURES]
     assert query(_STRUCTURES) == before
     assert all(row["valid"] for row in before)
 
@@ -57,6 +58,52 @@ def test_seed_loads_exact_counts_with_valid_constraints(cli: Cli, query: Query) 
     users = query("SELECT email, name FROM users")
     assert all(row["email"].endswith("@synthetic.example") for row in users)
     assert len({row["name"] for row in users}) > 10
+
+
+def test_seeded_tasks_have_due_dates_priorities_and_tags(cli: Cli, query: Query) -> None:
+    report = last_json(cli("db", "seed", "--users", "40", "--tasks-per-user", "50", "--json"))
+    assert report["tags"] == query("SELECT count(*) AS n FROM tags")[0]["n"]
+    assert report["task_tags"] == query("SELECT count(*) AS n FROM task_tags")[0]["n"]
+    due = query(
+        "SELECT count(*) FILTER (WHERE due_at IS NULL) AS none,"
+        " count(*) FILTER (WHERE due_at < now() - interval '1 day') AS past,"
+        " count(*) FILTER (WHERE due_at BETWEEN now() AND now() + interval '28 days') AS weeks,"
+        " count(*) FILTER (WHERE due_date IS NOT NULL) AS all_day,"
+        " count(*) FILTER (WHERE due_date IS NULL AND due_at IS NOT NULL) AS timed,"
+        " bool_and(due_date IS NULL OR due_at = due_date::timestamp AT TIME ZONE 'UTC')"
+        "   AS midnight_utc,"
+        " bool_and(due_at IS NULL OR due_at > now() - interval '46 days') AS recent_past,"
+        " count(*) FILTER (WHERE priority = 0) AS no_priority,"
+        " count(DISTINCT priority) AS priorities"
+        " FROM tasks"
+    )[0]
+    total = 2000
+    assert 0.35 * total < due["none"] < 0.55 * total
+    assert 0.05 * total < due["past"] < 0.2 * total
+    assert 0.25 * total < due["weeks"] < 0.5 * total
+    assert due["all_day"] > 0.1 * total
+    assert due["timed"] > 0.2 * total
+    assert due["midnight_utc"]
+    assert due["recent_past"]
+    assert 0.55 * total < due["no_priority"] < 0.8 * total
+    assert due["priorities"] == 4
+    tags = query(
+        "SELECT u.id, count(DISTINCT g.id) AS tags, count(DISTINCT lower(g.name)) AS names"
+        " FROM users u JOIN tags g ON g.user_id = u.id GROUP BY u.id"
+    )
+    assert len(tags) == 40  # every user has a few tags, each name once
+    assert all(2 <= row["tags"] == row["names"] <= 6 for row in tags)
+    per_task = query(
+        "SELECT n, count(*) AS tasks FROM (SELECT t.id, count(tt.tag_id) AS n FROM tasks t"
+        " LEFT JOIN task_tags tt ON tt.task_id = t.id GROUP BY t.id) c GROUP BY n ORDER BY n"
+    )
+    counts = {row["n"]: row["tasks"] for row in per_task}
+    assert set(counts) == {0, 1, 2, 3}
+    assert 0.3 * total < counts[0] < 0.55 * total
+    assert query(
+        "SELECT count(*) AS n FROM task_tags tt JOIN tasks t ON t.id = tt.task_id"
+        " JOIN tags g ON g.id = tt.tag_id WHERE tt.user_id <> t.user_id OR g.user_id <> t.user_id"
+    ) == [{"n": 0}]
 
 
 def test_synthetic_users_can_sign_in_with_the_documented_password(cli: Cli, query: Query) -> None:
@@ -98,8 +145,10 @@ def test_refuses_a_database_with_real_users_unless_forced(cli: Cli, query: Query
 
 def test_same_seed_gives_the_same_data_and_seeding_again_appends(cli: Cli, query: Query) -> None:
     snapshot = (
-        "SELECT u.email, u.name, t.title, t.description, t.completed "
-        "FROM tasks t JOIN users u ON u.id = t.user_id ORDER BY 1, 3, 4, 5"
+        "SELECT u.email, u.name, t.title, t.description, t.completed, t.due_date, t.priority, "
+        "ARRAY(SELECT g.name FROM task_tags tt JOIN tags g ON g.id = tt.tag_id "
+        "      WHERE tt.task_id = t.id ORDER BY 1) AS tags "
+        "FROM tasks t JOIN users u ON u.id = t.user_id ORDER BY 1, 3, 4, 5, 6, 7, 8"
     )
     assert cli("db", "seed", "--users", "4", "--tasks-per-user", "5", "--seed", "7").exit_code == 0
     first = query(snapshot)

@@ -21,8 +21,19 @@ def test_stats_report_counts_sizes_and_index_usage(cli: Cli, query: Query) -> No
         5, 20, 5,
     )  # fmt: skip
     assert tables["tasks"]["total_bytes"] >= tables["tasks"]["table_bytes"] > 0
+    # Issue 11's tables, counted like the others (the seed gives every user a few tags).
+    tagged = query(
+        "SELECT (SELECT count(*) FROM tags) AS tags, (SELECT count(*) FROM task_tags) AS links"
+    )
+    assert (tables["tags"]["rows"], tables["task_tags"]["rows"]) == (
+        tagged[0]["tags"],
+        tagged[0]["links"],
+    )
+    assert tables["tags"]["rows"] >= 10
+    assert tables["task_tags"]["total_bytes"] > 0
     names = {row["name"] for row in report["indexes"]}
     assert {"idx_tasks_user_created", "idx_tasks_updated_at", "pk_tasks_archive"} <= names
+    assert {"uk_tags_user_name", "pk_task_tags", "idx_task_tags_user_tag"} <= names
     unused = set(report["unused_indexes"])
     assert "idx_tasks_archive_user_id" in unused
     assert unused <= names

@@ -6,14 +6,18 @@ from datetime import datetime
 
 from todo.db import Row, Transaction
 
-COLUMNS = "id, user_id, title, description, completed, created_at, updated_at"
+COLUMNS = (
+    "id, user_id, title, description, completed, created_at, updated_at, due_at, due_date, priority"
+)
 
 # One statement moves a batch: the DELETE's RETURNING feeds the INSERT, so a row is either
 # still in tasks or already in tasks_archive, never both and never neither. The oldest rows go
 # first (idx_tasks_updated_at serves the order) and each batch starts where the last one ended
 # (`after`), so a long run does not rescan what it already moved. SKIP LOCKED steps around rows
 # a user is editing right now. An id already in the archive (a task archived, restored and
-# archived again) is overwritten with the newer copy rather than lost.
+# archived again) is overwritten with the newer copy rather than lost. The archive keeps the
+# task's tag names (tags are live objects the archive must not hold on to); the subquery reads
+# the links as they were before this statement's delete cascades to them.
 _MOVE = f"""
 WITH moved AS (
     DELETE FROM tasks
@@ -26,8 +30,12 @@ WITH moved AS (
     )
     RETURNING {COLUMNS}
 ), stored AS (
-    INSERT INTO tasks_archive ({COLUMNS}, archived_at)
-    SELECT {COLUMNS}, now() FROM moved
+    INSERT INTO tasks_archive ({COLUMNS}, tags, archived_at)
+    SELECT {COLUMNS},
+           ARRAY(SELECT g.name FROM task_tags tt JOIN tags g ON g.id = tt.tag_id
+                 WHERE tt.task_id = moved.id ORDER BY lower(g.name), g.name),
+           now()
+    FROM moved
     ON CONFLICT (id) DO UPDATE SET
         user_id = EXCLUDED.user_id,
         title = EXCLUDED.title,
@@ -35,6 +43,10 @@ WITH moved AS (
         completed = EXCLUDED.completed,
         created_at = EXCLUDED.created_at,
         updated_at = EXCLUDED.updated_at,
+        due_at = EXCLUDED.due_at,
+        due_date = EXCLUDED.due_date,
+        priority = EXCLUDED.priority,
+        tags = EXCLUDED.tags,
         archived_at = EXCLUDED.archived_at
     RETURNING updated_at
 )

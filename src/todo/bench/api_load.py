@@ -33,6 +33,8 @@ PATTERNS = (
     "list",
     "list-incomplete",
     "list-deep",
+    "search",
+    "today",
     "get",
     "create",
     "update",

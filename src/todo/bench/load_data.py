@@ -1,9 +1,12 @@
 """What `todo bench api` spreads its load over: synthetic users (`todo db seed`'s), their
 credentials and some of their tasks, written to the data file the Lua script reads.
 
-Users come from the seeding service (password SYNTHETIC_PASSWORD, so sign-in works); a run
-reuses the synthetic users already in the database and seeds only those missing. Each user gets
-an HS256 JWT (signed with BETTER_AUTH_SECRET, like a front end sharing the secret) and a session
+Users come from the seeding service (password SYNTHETIC_PASSWORD, so sign-in works), with its
+due dates, priorities and tags; a run reuses the synthetic users already in the database and
+seeds only those missing. Each user's search word is a prefix of a word of one of their own
+task titles (so a search finds some of their tasks), and their Today listing is the web
+page's Today view (open tasks overdue or due today in their time zone). Each user gets an
+HS256 JWT (signed with BETTER_AUTH_SECRET, like a front end sharing the secret) and a session
 (for the token pattern); the sessions, and those the sign-in pattern opens, are deleted at the
 end. Tasks to delete are added just before the delete pattern, so no other pattern meets them.
 """
@@ -11,11 +14,13 @@ end. Tasks to delete are added just before the delete pattern, so no other patte
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 from uuid import UUID
 
 import jwt
@@ -28,6 +33,7 @@ from todo.db import Database, Row
 from todo.seeding import repository as seeding_repository
 from todo.seeding import service as seeding
 from todo.tasks import cursor as cursors
+from todo.tasks import service as tasks_service
 
 USER_AGENT = "todo-bench-api"
 """The User-Agent of every bench request and of the sessions made here (see `cleanup`)."""
@@ -49,6 +55,30 @@ class BenchUser:
     session: str
     tasks: int
     deep_page: str  # the query string of the user's last page of PAGE tasks (default order)
+    search: str  # the query string of a search for a word prefix of one of their tasks
+    today: str  # the query string of their Today listing
+
+
+def _search(title: str | None) -> str:
+    """A search for the first four letters of the first word of four or more in `title`
+    (the whole first word when none is that long): a prefix, as someone typing."""
+    words = re.findall(r"[^\W\d_]+", title or "") or ["task"]
+    word = next((word for word in words if len(word) >= 4), words[0])
+    return urlencode({"q": word[:4].lower()})
+
+
+def _today(zone: str, now: datetime) -> str:
+    """The query string of the web page's Today view (`today_options`) for a user in `zone`."""
+    options = tasks_service.today_options(zone, now=now)
+    assert isinstance(options.due_before, date)
+    return urlencode(
+        {
+            "due_before": options.due_before.isoformat(),
+            "completed": str(options.completed).lower(),
+            "sort": options.sort,
+            "order": options.order,
+        }
+    )
 
 
 def _deep_page(before: Row | None) -> str:
@@ -73,7 +103,8 @@ class LoadData:
         """The data file (format in lua/load.lua)."""
         lines = [f"password\t{seeding.SYNTHETIC_PASSWORD}"]
         lines += [
-            f"user\t{u.id}\t{u.jwt}\t{u.session}\t{u.email}\t{u.deep_page}" for u in self.users
+            f"user\t{u.id}\t{u.jwt}\t{u.session}\t{u.email}\t{u.deep_page}\t{u.search}\t{u.today}"
+            for u in self.users
         ]
         lines += [f"task\t{n + 1}\t{task}" for n, task in self.tasks]
         lines += [f"doomed\t{n + 1}\t{task}" for n, task in self.doomed]
@@ -103,13 +134,17 @@ def seed_missing(url: str, settings: Settings, *, users: int, tasks_per_user: in
     return missing
 
 
-# Each user: a sample of their tasks, how many they have, and the row just before their last
-# page in the default order (none when all fit on one page).
+# Each user: a sample of their tasks, how many they have, the row just before their last page
+# in the default order (none when all fit on one page), a title of theirs to search a word of,
+# and their time zone.
 _USERS = """
 SELECT u.id, u.email, c.total,
        ARRAY(SELECT t.id FROM tasks t WHERE t.user_id = u.id LIMIT %(sampled)s) AS sample,
-       b.created_at, b.id AS before_id
+       b.created_at, b.id AS before_id,
+       (SELECT t.title FROM tasks t WHERE t.user_id = u.id LIMIT 1) AS title,
+       coalesce(p.time_zone, 'UTC') AS time_zone
 FROM (SELECT id, email FROM users WHERE email LIKE %(synthetic)s ORDER BY id LIMIT %(users)s) AS u
+LEFT JOIN user_preferences p ON p.user_id = u.id
 CROSS JOIN LATERAL (SELECT count(*) AS total FROM tasks t WHERE t.user_id = u.id) AS c
 LEFT JOIN LATERAL (
     SELECT t.created_at, t.id FROM tasks t WHERE t.user_id = u.id
@@ -137,6 +172,7 @@ def prepare(url: str, *, users: int, secret: str) -> LoadData:
         )
     now = int(time.time())
     claims = {"iat": now, "exp": now + int(CREDENTIAL_LIFETIME.total_seconds())}
+    today = datetime.now(UTC)
     made, sampled = [], []
     for n, (row, session) in enumerate(zip(rows, sessions, strict=True)):
         before = {"created_at": row["created_at"], "id": row["before_id"]}
@@ -148,6 +184,8 @@ def prepare(url: str, *, users: int, secret: str) -> LoadData:
                 session=session,
                 tasks=row["total"],
                 deep_page=_deep_page(before if row["before_id"] else None),
+                search=_search(row["title"]),
+                today=_today(row["time_zone"], today),
             )
         )
         sampled += [(n, task) for task in row["sample"]]

@@ -63,3 +63,11 @@ CHECKLISTS = (
     "Notes:\nthe old one broke twice,\nmaybe try another brand",
     "- check\n- double-check\n- done",
 )  # fmt: skip
+
+# Tag names and colours (None: no colour); each synthetic user takes a few consecutive ones.
+TAGS = (
+    ("work", "#2563eb"), ("home", "#16a34a"), ("errands", "#d97706"), ("health", "#dc2626"),
+    ("finance", None), ("family", "#db2777"), ("study", "#7c3aed"), ("garden", "#65a30d"),
+    ("car", None), ("travel", "#0891b2"), ("reading", None), ("fitness", "#ea580c"),
+    ("kids", "#c026d3"), ("admin", None), ("someday", "#64748b"), ("Café", "#a16207"),
+)  # fmt: skip

@@ -4,7 +4,8 @@
 --
 -- DATA_FILE (written by todo.bench.load_data) has tab-separated lines:
 --   password <the seeded users' password>
---   user     <id> <HS256 JWT> <session token> <email> <deep-page query>
+--   user     <id> <HS256 JWT> <session token> <email> <deep-page query> <search query>
+--            <Today query>
 --   task     <user number> <task id>        (tasks to get, update, toggle)
 --   doomed   <user number> <task id>        (tasks to delete, each once)
 -- Users are numbered from 1 in the order of their lines. Every request picks a random user (or
@@ -41,7 +42,8 @@ local function load(path, my_number, thread_total)
    for line in file:lines() do
       local f = fields(line)
       if f[1] == "user" then
-         users[#users + 1] = { id = f[2], jwt = f[3], session = f[4], email = f[5], deep = f[6] }
+         users[#users + 1] = { id = f[2], jwt = f[3], session = f[4], email = f[5], deep = f[6],
+                               search = f[7], today = f[8] }
       elseif f[1] == "task" then
          tasks[#tasks + 1] = { user = tonumber(f[2]), id = f[3] }
       elseif f[1] == "doomed" then
@@ -111,6 +113,18 @@ end
 build["list-deep"] = function()
    local user = random_user()
    return wrk.format("GET", "/api/" .. user.id .. "/tasks?" .. user.deep, headers(user))
+end
+
+-- A word prefix from one of the user's own titles, as someone typing in the search box.
+function build.search()
+   local user = random_user()
+   return wrk.format("GET", "/api/" .. user.id .. "/tasks?" .. user.search, headers(user))
+end
+
+-- The Today view: open tasks overdue or due today in the user's zone, soonest first.
+function build.today()
+   local user = random_user()
+   return wrk.format("GET", "/api/" .. user.id .. "/tasks?" .. user.today, headers(user))
 end
 
 function build.get()
