@@ -25,7 +25,7 @@ from todo.tasks.repository import ListOptions
 from .conftest import create_database, drop_database
 from .test_plans import Explaining, _indexes_used, _seq_scans_of_tasks, heavy_among_others
 
-SEARCH_INDEX = dict(seeding.TASK_STRUCTURES)["idx_tasks_search"]
+SEARCH_INDEX = {name: sql for name, _, sql in seeding.BULK_STRUCTURES}["idx_tasks_search"]
 
 HEAVY_TASKS = 100_000
 # Others hold twice the heavy user's tasks (on a real server, far more): the heavy user's
