@@ -216,8 +216,10 @@ def _filters(user_id: UUID, options: ListOptions) -> tuple[list[str], dict[str, 
 
 
 def _page_query(options: ListOptions, where: list[str], params: dict[str, Any]) -> Query:
-    """The page: its rows chosen with the task's own columns, then their tags added by one
-    join (only for the rows shown, never for rows an offset skips)."""
+    """The page: its rows chosen with the task's own columns, then each shown row's tags by
+    the per-task subquery (two index probes a row; never for rows an offset skips). Not a
+    grouped join of the page's tags: as a prepared statement's generic plan, that join
+    re-ran the whole aggregate once per row (5.5 ms for a page of 51 against 0.9 ms)."""
     sort = _SORTS[options.order_by]
     direction, comparison = _DIRECTION[options.order]
     params = {**params, "inner": options.limit + 1 + (options.offset or 0)}
@@ -238,19 +240,9 @@ def _page_query(options: ListOptions, where: list[str], params: dict[str, Any]) 
     return (
         f"WITH page AS (SELECT * FROM ({inner}) chosen ORDER BY {order_by} "
         "LIMIT %(limit)s OFFSET %(offset)s) "
-        f"SELECT page.*, coalesce(tagged.tags, '[]') AS tags FROM page LEFT JOIN ({_PAGE_TAGS}) "
-        f"tagged ON tagged.task_id = page.id ORDER BY {order_by}",
+        f"SELECT page.*, {tags_of('page')} FROM page ORDER BY {order_by}",
         params,
     )
-
-
-# The tags of every task of a page at once: one grouped join, not a subquery per task.
-_PAGE_TAGS = (
-    "SELECT tt.task_id, json_agg(json_build_object('id', tg.id, 'name', tg.name, "
-    "'color', tg.color) ORDER BY lower(tg.name), tg.id) AS tags "
-    "FROM task_tags tt JOIN tags tg ON tg.id = tt.tag_id "
-    "WHERE tt.task_id IN (SELECT id FROM page) GROUP BY tt.task_id"
-)
 
 
 def _ordered(key: Sequence[str], direction: str, *, due: bool = False) -> str:
