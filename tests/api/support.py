@@ -139,13 +139,21 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 
 
 async def stored_task(db: Database, task_id: object) -> dict[str, Any] | None:
-    """The task row as the database has it, with its version (read as the owner, past
-    row-level security)."""
+    """The task row as the database has it, with its version and its tags as task_tags links
+    them (read as the owner, past row-level security); checks that the row's own tag_ids
+    agree with those links."""
     async with db.owner_transaction() as tx:
-        return await tx.fetch_one(
-            f"SELECT {task_sql.COLUMNS}, {task_sql.VERSION} AS version FROM tasks WHERE id = %s",
+        row = await tx.fetch_one(
+            f"SELECT {task_sql.FIELDS}, {task_sql.TAG_IDS}::text[] AS linked, "
+            "(SELECT coalesce(json_agg(json_build_object('id', tg.id, 'name', tg.name, "
+            "'color', tg.color) ORDER BY lower(tg.name)), '[]') FROM task_tags tt "
+            "JOIN tags tg ON tg.id = tt.tag_id WHERE tt.task_id = tasks.id) AS tags, "
+            f"{task_sql.VERSION} AS version FROM tasks WHERE id = %s",
             (task_id,),
         )
+    if row is not None:
+        assert row.pop("tag_ids") == row.pop("linked"), "tasks.tag_ids disagrees with task_tags"
+    return row
 
 
 @dataclass

@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 
 from todo.seeding.repository import BULK_STRUCTURES
 from todo.seeding.service import SYNTHETIC_PASSWORD
+from todo.tasks.repository import TAG_IDS
 
 from .conftest import Cli, Query, last_json
 
@@ -104,6 +105,8 @@ def test_seeded_tasks_have_due_dates_priorities_and_tags(cli: Cli, query: Query)
         "SELECT count(*) AS n FROM task_tags tt JOIN tasks t ON t.id = tt.task_id"
         " JOIN tags g ON g.id = tt.tag_id WHERE tt.user_id <> t.user_id OR g.user_id <> t.user_id"
     ) == [{"n": 0}]
+    # each task carries its links' ids on its own row too (migration 010)
+    assert query(f"SELECT count(*) AS n FROM tasks WHERE tag_ids <> {TAG_IDS}") == [{"n": 0}]
 
 
 def test_synthetic_users_can_sign_in_with_the_documented_password(cli: Cli, query: Query) -> None:

@@ -34,6 +34,10 @@ TICK = 0.2
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 
 
+class _Recorded(Exception):
+    """The repository function has sent its one batch: stop it there."""
+
+
 class _Recorder:
     """Stands in for a Transaction to record the statements a repository function sends."""
 
@@ -42,11 +46,11 @@ class _Recorder:
 
     async def batch(self, *queries: Query) -> list[list[Row]]:
         self.queries += queries
-        return [[{"total": 0}] for _ in queries]
+        raise _Recorded
 
     async def fetch_one(self, query: str, params: Any = ()) -> Row | None:
         self.queries.append((query, params))
-        return None
+        raise _Recorded
 
 
 def _recorded(pattern: str) -> list[Query]:
@@ -57,7 +61,7 @@ def _recorded(pattern: str) -> list[Query]:
         if pattern == "get"
         else tasks.list_tasks(tx, user_id=_USER, options=ListOptions())
     )
-    with contextlib.suppress(StopIteration):
+    with contextlib.suppress(_Recorded):
         work.send(None)
     return recorder.queries
 

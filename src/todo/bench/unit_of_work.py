@@ -63,7 +63,7 @@ async def naive(db: Database, user: UUID) -> None:
         await cur.execute("SET LOCAL ROLE " + RUNTIME_ROLE)
         await cur.execute("SELECT set_config('app.current_user_id', %s, true)", (str(user),))
         await cur.execute(
-            f"SELECT {tasks.COLUMNS} FROM tasks WHERE user_id = %s "  # noqa: S608 (constant)
+            f"SELECT {tasks.FIELDS} FROM tasks WHERE user_id = %s "  # noqa: S608 (constant)
             "ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET 0",
             (user,),
         )

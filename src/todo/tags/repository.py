@@ -50,6 +50,13 @@ async def update_tag(
 
 
 async def delete_tag(tx: Transaction, *, user_id: UUID, tag_id: UUID) -> bool:
-    """Delete the tag (every task loses it, by cascade); whether there was one."""
-    deleted = await tx.execute("DELETE FROM tags WHERE id = %s AND user_id = %s", (tag_id, user_id))
+    """Delete the tag (every task loses it: its links by cascade, and its id from the tasks'
+    tag_ids in the same statement); whether there was one."""
+    deleted = await tx.execute(
+        "WITH cleared AS (UPDATE tasks SET tag_ids = array_remove(tag_ids, %(tag_id)s) "
+        "WHERE user_id = %(user_id)s AND id IN (SELECT task_id FROM task_tags "
+        "WHERE user_id = %(user_id)s AND tag_id = %(tag_id)s)) "
+        "DELETE FROM tags WHERE id = %(tag_id)s AND user_id = %(user_id)s",
+        {"tag_id": tag_id, "user_id": user_id},
+    )
     return deleted == 1

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from pydantic import AfterValidator, StrictBool, StrictStr
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from todo import inputs, models
@@ -110,6 +111,13 @@ class Task(TaskBase, table=True):
     due_at: datetime | None = Field(default=None, sa_column=models.timestamp(nullable=True))
     due_date: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
     priority: int = Field(default=0, sa_column=priority_column())
+    # The ids of its tags in task_tags, sorted (migration 010): a listing reads no link table.
+    tag_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        sa_column=sa.Column(
+            postgresql.ARRAY(sa.Uuid), nullable=False, server_default=sa.text("'{}'")
+        ),
+    )
 
 
 TagNames = Annotated[

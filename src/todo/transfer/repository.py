@@ -9,7 +9,7 @@ from psycopg.types.json import Jsonb
 
 from todo.db import Row, Transaction
 from todo.tasks.due import Due
-from todo.tasks.repository import ZONE
+from todo.tasks.repository import TAG_IDS, ZONE
 
 # A live task's tags are read in the same statement (as the task API does); an archived one
 # keeps their names.
@@ -79,7 +79,13 @@ INSERT INTO task_tags (user_id, task_id, tag_id)
 SELECT %(user_id)s, task_id, tag_id FROM unnest(%(tasks)s::uuid[], %(tags)s::uuid[])
      AS l(task_id, tag_id)
 ON CONFLICT DO NOTHING
+RETURNING 1
 """
+# ...and the linked tasks' tag ids as their links now are (todo.tasks.repository.TAG_IDS).
+_LINKED = (
+    f"UPDATE tasks SET tag_ids = {TAG_IDS} "
+    "WHERE user_id = %(user_id)s AND id = ANY(%(tasks)s::uuid[])"
+)
 
 
 async def all_tasks(tx: Transaction, *, user_id: UUID) -> list[Row]:
@@ -150,4 +156,5 @@ async def link_tags(tx: Transaction, *, user_id: UUID, tasks: list[UUID], tags: 
     if not tasks:
         return 0
     params = {"user_id": user_id, "tasks": tasks, "tags": tags}
-    return await tx.execute(_LINK, params)
+    linked, _ = await tx.batch((_LINK, params), (_LINKED, params))
+    return len(linked)
