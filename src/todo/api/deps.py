@@ -120,7 +120,10 @@ def _declared_query(route: Any) -> frozenset[str]:
     # Worked out once per route and kept on it (routes live as long as their app).
     names: frozenset[str] | None = getattr(route, "_todo_query_names", None)
     if names is None:
-        names = frozenset(_query_names(route.dependant))
+        # ...or only documented (a route that validates its query itself: the task list)
+        documented = (getattr(route, "openapi_extra", None) or {}).get("parameters", [])
+        extra = {param["name"] for param in documented if param.get("in") == "query"}
+        names = frozenset(_query_names(route.dependant) | extra)
         route._todo_query_names = names
     return names
 

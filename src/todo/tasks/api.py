@@ -11,12 +11,15 @@ extra query); writes honour If-Match (412 when stale) and reading one task If-No
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, StringConstraints
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, StringConstraints, ValidationError, create_model
 from starlette.responses import Response
 
 from todo.api import conditions, envelope
@@ -146,15 +149,7 @@ def one_task(caller: Caller, row: Row, *, status: int = 200) -> Response:
     return envelope.success(public(row), status=status, headers=headers)
 
 
-@router.get(
-    "",
-    summary="List your tasks",
-    response_model=TaskListEnvelope,
-    responses=_ok("A page of your tasks; `meta.total` counts all that match.", one_task=False),
-)
-async def list_tasks(
-    caller: CurrentUser,
-    tx: TxDep,
+def _list_parameters(
     completed: Annotated[
         bool | None, Query(description="Only done (true) or only open (false) tasks.")
     ] = None,
@@ -234,29 +229,84 @@ async def list_tasks(
             "finds dentist), whatever the case and accents.",
         ),
     ] = None,
+) -> None:
+    """The list's query parameters, declared once: the OpenAPI document is generated from this
+    signature, and `list_query` validates a request's query with the same declarations."""
+
+
+def _declared(
+    declaration: Callable[..., Any],
+) -> tuple[type[BaseModel], list[dict[str, Any]]]:
+    """The query parameters of `declaration` as one model (validated in a single call: FastAPI
+    checks each parameter on its own, which cost a list 0.13 ms for 13 of them against 0.02 ms)
+    and as FastAPI documents them."""
+    signature = inspect.signature(declaration, eval_str=True)
+    fields: dict[str, Any] = {
+        name: (parameter.annotation, parameter.default)
+        for name, parameter in signature.parameters.items()
+    }
+    model = create_model(f"{declaration.__name__}_model", **fields)
+    documenting = FastAPI()
+    documenting.get("/")(declaration)
+    parameters: list[dict[str, Any]] = documenting.openapi()["paths"]["/"]["get"]["parameters"]
+    return model, parameters
+
+
+_ListQuery, LIST_PARAMETERS = _declared(_list_parameters)
+_LISTS = frozenset({"tag"})  # the repeatable ones
+
+
+async def list_query(request: Request) -> Any:
+    """The list's query, validated by `_ListQuery` in one call; a problem is the same 400 as
+    FastAPI's own (a RequestValidationError located in the query)."""
+    given = request.query_params
+    values = {
+        name: given.getlist(name) if name in _LISTS else given[name]
+        for name in _ListQuery.model_fields
+        if name in given
+    }
+    try:
+        return _ListQuery.model_validate(values)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**problem, "loc": ("query", *problem["loc"])} for problem in error.errors()]
+        ) from None
+
+
+@router.get(
+    "",
+    summary="List your tasks",
+    response_model=TaskListEnvelope,
+    responses=_ok("A page of your tasks; `meta.total` counts all that match.", one_task=False),
+    openapi_extra={"parameters": LIST_PARAMETERS},
+)
+async def list_tasks(
+    caller: CurrentUser, tx: TxDep, query: Annotated[Any, Depends(list_query)]
 ) -> Response:
     options = ListOptions(
-        completed=completed,
-        sort=sort,
-        order=order,
-        limit=limit,
-        offset=offset,
-        priority=None if priority is None else dues.priority_value(priority),
-        tags=tuple(tag or ()),
-        due_before=_bound("due_before", due_before),
-        due_after=_bound("due_after", due_after),
-        overdue=overdue,
-        search=None if q is None else service.search_query(q),
+        completed=query.completed,
+        sort=query.sort,
+        order=query.order,
+        limit=query.limit,
+        offset=query.offset,
+        priority=None if query.priority is None else dues.priority_value(query.priority),
+        tags=tuple(query.tag or ()),
+        due_before=_bound("due_before", query.due_before),
+        due_after=_bound("due_after", query.due_after),
+        overdue=query.overdue,
+        search=None if query.q is None else service.search_query(query.q),
     )
     tx.closing(writes=False)  # one batch (the page and its total): it goes out with COMMIT
-    page = await service.list_tasks(tx, user_id=caller.user_id, options=options, cursor=cursor)
+    page = await service.list_tasks(
+        tx, user_id=caller.user_id, options=options, cursor=query.cursor
+    )
     return envelope.success(
         [public(row) for row in page.rows],
         headers=caller.headers(),
         meta={
             "total": page.total,
-            "limit": limit,
-            "offset": offset or 0,
+            "limit": query.limit,
+            "offset": query.offset or 0,
             "next_cursor": page.next_cursor,
         },
     )
